@@ -1,0 +1,60 @@
+"""The `featureops` command: a click group whose commands live in one module per area
+(see docs/decisions/0002-cli-package.md). Commands are thin: they parse options, call one
+library function and render its result.
+
+Exit codes: 0 OK, 1 a check failed (validate, audit, ...), 2 usage or runtime error with a
+one-line message on stderr, never a traceback for a user mistake.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from featureops.cli import catalog_commands, data_commands
+from featureops.exceptions import FeatureopsError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="featureops")
+@click.option("--debug", is_flag=True, help="Show debug logs and full tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """featureops: feature views, training sets and online features from one dbt project."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+for module in (data_commands, catalog_commands):
+    for command in module.COMMANDS:
+        cli.add_command(command)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; user errors become one line on stderr."""
+    try:
+        cli.main(args=argv, prog_name="featureops", standalone_mode=False)
+    except FeatureopsError as error:
+        if "--debug" in (argv if argv is not None else sys.argv) or os.environ.get(
+            "FEATUREOPS_DEBUG"
+        ):
+            raise
+        click.echo(f"error: {error}", err=True)
+        return 2
+    except click.exceptions.Exit as exit_:
+        return exit_.exit_code
+    except click.ClickException as error:
+        error.show()
+        return 2
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    return 0

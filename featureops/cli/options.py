@@ -1,0 +1,48 @@
+"""Options shared by commands, so every command spells them the same way."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import click
+from rich.console import Console
+
+from featureops.project import Project
+
+
+def project_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --project-dir and --manifest, and pass a located `Project` as `project`."""
+
+    @click.option("--project-dir", type=click.Path(file_okay=False), default=None,
+                  help="dbt project directory [default: $DBT_PROJECT_DIR or .].")
+    @click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=True),
+                  default=None,
+                  help="manifest.json to read [default: <project>/<target-path>/manifest.json].")
+    @functools.wraps(command)
+    def wrapper(*args: Any, project_dir: str | None, manifest_path: str | None,
+                **kwargs: Any) -> Any:
+        return command(*args, project=Project.locate(project_dir, manifest_path), **kwargs)
+
+    return wrapper
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def console() -> Console:
+    """Rich console on stdout. Piped output (logs, CI, tests) gets a wide fixed width
+    instead of rich's 80 columns, so tables are not squeezed into ellipses."""
+    probe = Console()
+    return Console(soft_wrap=False, highlight=False,
+                   width=None if probe.is_terminal else max(probe.width, 160))
+
+
+def error_console() -> Console:
+    return Console(stderr=True, highlight=False)

@@ -1,0 +1,118 @@
+"""The schema of the ``meta.featureops`` blocks that make a dbt model a feature view
+and an ``ml`` exposure a feature service.
+
+These are user-written configuration, so they are strict pydantic models
+(``extra="forbid"``): a typo such as ``tll: 7d`` is an error, not a silent default.
+Identifiers that later reach SQL or Redis keys are checked against a safe pattern here.
+See docs/decisions/0003-featureops-meta-schema.md.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from featureops.durations import parse_duration
+
+IDENTIFIER_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+STATUSES = ("active", "experimental", "deprecated")
+COMPATIBILITY_MODES = (
+    "backward",
+    "backward_transitive",
+    "forward",
+    "forward_transitive",
+    "full",
+    "full_transitive",
+    "none",
+)
+STAGES = ("production", "staging", "development")
+
+
+def _check_identifier(value: str) -> str:
+    if not IDENTIFIER_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"'{value}' is not a plain column name (letters, digits and _, not starting "
+            "with a digit)"
+        )
+    return value
+
+
+def _check_duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_check_identifier)]
+Duration = Annotated[str, AfterValidator(_check_duration)]
+
+
+class _StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class SlaSpec(_StrictModel):
+    """Service levels of a feature view."""
+
+    freshness: Duration | None = Field(
+        default=None, description="Maximum age of the newest feature timestamp."
+    )
+
+    @property
+    def freshness_delta(self) -> timedelta | None:
+        return parse_duration(self.freshness) if self.freshness else None
+
+
+class FeatureViewSpec(_StrictModel):
+    """``config.meta.featureops`` of a feature view model."""
+
+    kind: Literal["feature_view"]
+    entities: list[Identifier] = Field(min_length=1, description="Entity key columns.")
+    timestamp: Identifier = Field(description="Event-time column the features are as of.")
+    created_timestamp: Identifier | None = Field(
+        default=None, description="Load-time column that breaks ties on the timestamp."
+    )
+    ttl: Duration | None = Field(
+        default=None, description="How long a feature row stays valid after its timestamp."
+    )
+    online: bool = Field(default=False, description="Materialize to the online store.")
+    owner: str | None = None
+    status: Literal["active", "experimental", "deprecated"] | None = None
+    last_reviewed: date | None = None
+    deprecation_date: date | None = None
+    deprecation_guide: str | None = None
+    compatibility: Literal[
+        "backward",
+        "backward_transitive",
+        "forward",
+        "forward_transitive",
+        "full",
+        "full_transitive",
+        "none",
+    ] = "backward"
+    sla: SlaSpec | None = None
+    producer: str | None = Field(
+        default=None, description="Who may push records to this view (write-time contracts)."
+    )
+
+    @property
+    def ttl_delta(self) -> timedelta | None:
+        return parse_duration(self.ttl) if self.ttl else None
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """Columns that are not features: entity keys and timestamps."""
+        keys = [*self.entities, self.timestamp]
+        if self.created_timestamp:
+            keys.append(self.created_timestamp)
+        return tuple(keys)
+
+
+class FeatureServiceSpec(_StrictModel):
+    """``config.meta.featureops`` of an ``ml`` exposure: the features the model reads."""
+
+    features: list[str] = Field(default_factory=list)
+    stage: Literal["production", "staging", "development"] | None = None

@@ -1,0 +1,47 @@
+{#-
+    One row per transaction that was charged back, with the first report time:
+    the moment the fraud label became knowable.
+-#}
+with
+
+chargebacks as (
+
+    select * from {{ ref('stg_payments__chargebacks') }}
+
+),
+
+transactions as (
+
+    select * from {{ ref('stg_payments__transactions') }}
+
+),
+
+first_reports as (
+
+    select
+        transaction_id,
+        min(reported_at) as reported_at,
+        count(*) as chargeback_count
+
+    from chargebacks
+    group by 1
+
+),
+
+joined as (
+
+    select
+        transactions.transaction_id,
+        transactions.user_id,
+        transactions.merchant_id,
+        transactions.event_at,
+        first_reports.reported_at,
+        first_reports.chargeback_count
+
+    from first_reports
+    inner join transactions
+        on first_reports.transaction_id = transactions.transaction_id
+
+)
+
+select * from joined
