@@ -18,7 +18,7 @@ from featureops.cli.options import console
               default=50_000, show_default=True, help="Number of card transactions.")
 @click.option("--users", "n_users", type=click.IntRange(min=10), default=None,
               help="Number of cardholders [default: transactions / 25].")
-@click.option("--merchants", "n_merchants", type=click.IntRange(min=10), default=None,
+@click.option("--merchants", "n_merchants", type=click.IntRange(min=50), default=None,
               help="Number of merchants [default: max(200, transactions / 100)].")
 @click.option("--days", type=click.IntRange(min=1), default=90, show_default=True,
               help="Length of the period covered.")

@@ -7,8 +7,6 @@
     Grain: one row per (merchant_id, event_at), every day from the merchant's
     first transaction to the day after the last transaction in the data.
 -#}
-{%- set windows = ['7d', '30d'] -%}
-
 with
 
 transactions as (
@@ -47,13 +45,25 @@ merchant_first_days as (
 
 ),
 
+day_bounds as (
+
+    select
+        min(day_at) as first_day_at,
+        max(day_at) as last_day_at
+
+    from daily_transactions
+
+),
+
 days as (
 
-    select spine_at as day_at
-    from generate_series(
-        (select min(day_at) from daily_transactions),
-        (select max(day_at) from daily_transactions) + interval '1 days',
-        interval '1 days'
+    select day_spine.spine_at as day_at
+
+    from day_bounds
+    cross join generate_series(
+        day_bounds.first_day_at,
+        day_bounds.last_day_at + {{ featureops.interval_literal('1d') }},
+        {{ featureops.interval_literal('1d') }}
     ) as day_spine (spine_at)
 
 ),
@@ -85,14 +95,22 @@ volumes as (
     select
         merchant_id,
         day_at as event_at,
-        {%- for window in windows %}
-        cast({{ featureops.windowed_aggregate(
-            'sum', 'transaction_count', 'merchant_id', 'day_at', window) }}
-            as bigint) as transaction_count_{{ window }},
+        cast(
+            coalesce({{ featureops.windowed_aggregate(
+                'sum', 'transaction_count', 'merchant_id', 'day_at', '7d'
+            ) }}, 0) as bigint
+        ) as transaction_count_7d,
         coalesce({{ featureops.windowed_aggregate(
-            'sum', 'amount_usd_sum', 'merchant_id', 'day_at', window) }}, 0)
-            as amount_usd_sum_{{ window }}{{ "," if not loop.last }}
-        {%- endfor %}
+            'sum', 'amount_usd_sum', 'merchant_id', 'day_at', '7d'
+        ) }}, 0) as amount_usd_sum_7d,
+        cast(
+            coalesce({{ featureops.windowed_aggregate(
+                'sum', 'transaction_count', 'merchant_id', 'day_at', '30d'
+            ) }}, 0) as bigint
+        ) as transaction_count_30d,
+        coalesce({{ featureops.windowed_aggregate(
+            'sum', 'amount_usd_sum', 'merchant_id', 'day_at', '30d'
+        ) }}, 0) as amount_usd_sum_30d
 
     from merchant_days
 
@@ -111,8 +129,8 @@ known_chargebacks as (
             volumes.merchant_id = charged_back_transactions.merchant_id
             and charged_back_transactions.event_at
             >= volumes.event_at - {{ featureops.interval_literal('30d') }}
-            and charged_back_transactions.event_at < volumes.event_at
-            and charged_back_transactions.reported_at < volumes.event_at
+            and volumes.event_at > charged_back_transactions.event_at
+            and volumes.event_at > charged_back_transactions.reported_at
     group by 1, 2
 
 ),
@@ -122,13 +140,15 @@ final as (
     select
         volumes.merchant_id,
         volumes.event_at,
-        {%- for window in windows %}
-        coalesce(volumes.transaction_count_{{ window }}, 0)
-            as transaction_count_{{ window }},
-        volumes.amount_usd_sum_{{ window }},
-        {%- endfor %}
+        volumes.transaction_count_7d,
+        volumes.amount_usd_sum_7d,
+        volumes.transaction_count_30d,
+        volumes.amount_usd_sum_30d,
         known_chargebacks.chargeback_count_30d,
-        cast(known_chargebacks.chargeback_count_30d as {{ featureops.type_double() }})
+        cast(
+            known_chargebacks.chargeback_count_30d
+            as {{ featureops.type_double() }}
+        )
         / nullif(volumes.transaction_count_30d, 0) as chargeback_rate_30d
 
     from volumes

@@ -30,14 +30,18 @@ context as (
         transactions.is_foreign,
         coalesce(countries.is_high_risk, false) as is_high_risk_country,
         transactions.channel = 'online' as is_card_not_present,
-        {{ featureops.cyclical_encoding('transactions.event_at', 'hour_of_day', 'sin') }}
-            as hour_of_day_sin,
-        {{ featureops.cyclical_encoding('transactions.event_at', 'hour_of_day', 'cos') }}
-            as hour_of_day_cos,
-        {{ featureops.cyclical_encoding('transactions.event_at', 'day_of_week', 'sin') }}
-            as day_of_week_sin,
-        {{ featureops.cyclical_encoding('transactions.event_at', 'day_of_week', 'cos') }}
-            as day_of_week_cos,
+        {{ featureops.cyclical_encoding(
+            'transactions.event_at', 'hour_of_day', 'sin'
+        ) }} as hour_of_day_sin,
+        {{ featureops.cyclical_encoding(
+            'transactions.event_at', 'hour_of_day', 'cos'
+        ) }} as hour_of_day_cos,
+        {{ featureops.cyclical_encoding(
+            'transactions.event_at', 'day_of_week', 'sin'
+        ) }} as day_of_week_sin,
+        {{ featureops.cyclical_encoding(
+            'transactions.event_at', 'day_of_week', 'cos'
+        ) }} as day_of_week_cos,
         extract(hour from transactions.event_at) < 6 as is_night
 
     from transactions

@@ -5,8 +5,6 @@
     the row describing a transaction never includes it.
     Grain: one row per (user_id, event_at) at which the user transacted.
 -#}
-{%- set windows = ['1h', '24h', '7d', '30d'] -%}
-
 with
 
 transactions as (
@@ -20,22 +18,54 @@ windowed as (
     select
         user_id,
         event_at,
-        {%- for window in windows %}
         {{ featureops.windowed_aggregate(
-            'count', 'amount_usd', 'user_id', 'event_at', window) }}
-            as transaction_count_{{ window }},
-        coalesce(
-            {{ featureops.windowed_aggregate(
-                'sum', 'amount_usd', 'user_id', 'event_at', window) }},
-            0
-        ) as amount_usd_sum_{{ window }},
+            'count', 'amount_usd', 'user_id', 'event_at', '1h'
+        ) }} as transaction_count_1h,
+        coalesce({{ featureops.windowed_aggregate(
+            'sum', 'amount_usd', 'user_id', 'event_at', '1h'
+        ) }}, 0) as amount_usd_sum_1h,
         {{ featureops.windowed_aggregate(
-            'avg', 'amount_usd', 'user_id', 'event_at', window) }}
-            as amount_usd_avg_{{ window }},
+            'avg', 'amount_usd', 'user_id', 'event_at', '1h'
+        ) }} as amount_usd_avg_1h,
         {{ featureops.windowed_aggregate(
-            'max', 'amount_usd', 'user_id', 'event_at', window) }}
-            as amount_usd_max_{{ window }}{{ "," if not loop.last }}
-        {%- endfor %}
+            'max', 'amount_usd', 'user_id', 'event_at', '1h'
+        ) }} as amount_usd_max_1h,
+        {{ featureops.windowed_aggregate(
+            'count', 'amount_usd', 'user_id', 'event_at', '24h'
+        ) }} as transaction_count_24h,
+        coalesce({{ featureops.windowed_aggregate(
+            'sum', 'amount_usd', 'user_id', 'event_at', '24h'
+        ) }}, 0) as amount_usd_sum_24h,
+        {{ featureops.windowed_aggregate(
+            'avg', 'amount_usd', 'user_id', 'event_at', '24h'
+        ) }} as amount_usd_avg_24h,
+        {{ featureops.windowed_aggregate(
+            'max', 'amount_usd', 'user_id', 'event_at', '24h'
+        ) }} as amount_usd_max_24h,
+        {{ featureops.windowed_aggregate(
+            'count', 'amount_usd', 'user_id', 'event_at', '7d'
+        ) }} as transaction_count_7d,
+        coalesce({{ featureops.windowed_aggregate(
+            'sum', 'amount_usd', 'user_id', 'event_at', '7d'
+        ) }}, 0) as amount_usd_sum_7d,
+        {{ featureops.windowed_aggregate(
+            'avg', 'amount_usd', 'user_id', 'event_at', '7d'
+        ) }} as amount_usd_avg_7d,
+        {{ featureops.windowed_aggregate(
+            'max', 'amount_usd', 'user_id', 'event_at', '7d'
+        ) }} as amount_usd_max_7d,
+        {{ featureops.windowed_aggregate(
+            'count', 'amount_usd', 'user_id', 'event_at', '30d'
+        ) }} as transaction_count_30d,
+        coalesce({{ featureops.windowed_aggregate(
+            'sum', 'amount_usd', 'user_id', 'event_at', '30d'
+        ) }}, 0) as amount_usd_sum_30d,
+        {{ featureops.windowed_aggregate(
+            'avg', 'amount_usd', 'user_id', 'event_at', '30d'
+        ) }} as amount_usd_avg_30d,
+        {{ featureops.windowed_aggregate(
+            'max', 'amount_usd', 'user_id', 'event_at', '30d'
+        ) }} as amount_usd_max_30d
 
     from transactions
 

@@ -13,9 +13,11 @@ merchants as (
 
 dimensions as (
 
-    select dimension_index
-    from generate_series(1, {{ var('featureops_embedding_dim') }})
-        as dimension_series (dimension_index)
+    select dimension_series.dimension_index
+    from
+        generate_series(
+            1, {{ var('featureops_embedding_dim') }}
+        ) as dimension_series (dimension_index)
 
 ),
 

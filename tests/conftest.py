@@ -1,0 +1,113 @@
+"""Shared fixtures. The expensive ones are session-scoped: one raw-data generation and one
+`dbt build` of the example project on DuckDB serve every test that needs a warehouse;
+the Postgres build likewise happens once."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from featureops.datagen import generate
+from featureops.dbt_runner import run_dbt
+from featureops.manifest import Manifest, load_manifest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_MANIFESTS = REPO_ROOT.parent / "shared" / "manifests"
+
+# The test data: the demo's default scale and seed, so tests see what users see.
+TEST_TRANSACTIONS = 50_000
+TEST_SEED = 42
+
+
+@dataclass
+class BuiltProject:
+    """The example project built into a private warehouse and target directory."""
+
+    project_dir: Path
+    raw_dir: Path
+    target_dir: Path
+    env: dict[str, str]
+    duckdb_path: Path | None = None
+    vars_arg: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.target_dir / "manifest.json"
+
+    @property
+    def manifest(self) -> Manifest:
+        return load_manifest(self.manifest_path)
+
+    def dbt(self, *args: str, check: bool = True):
+        return run_dbt([*args, "--target-path", str(self.target_dir), "--log-path",
+                        str(self.target_dir / "logs"), "--vars", self.vars_arg],
+                       self.project_dir, env=self.env, check=check)
+
+
+@pytest.fixture(scope="session")
+def raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Raw Parquet at the demo scale, generated once per session."""
+    out = tmp_path_factory.mktemp("raw")
+    generate(out, n_transactions=TEST_TRANSACTIONS, seed=TEST_SEED, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def duckdb_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
+    """`dbt build` of the example project on DuckDB (seeds, models, data and unit tests)."""
+    work = tmp_path_factory.mktemp("duckdb_build")
+    built = BuiltProject(
+        project_dir=REPO_ROOT,
+        raw_dir=raw_dir,
+        target_dir=work / "target",
+        duckdb_path=work / "warehouse.duckdb",
+        env={"FEATUREOPS_TARGET": "dev", "FEATUREOPS_DUCKDB_PATH": str(work / "warehouse.duckdb")},
+        vars_arg=f"{{featureops_raw_dir: '{raw_dir}'}}",
+    )
+    built.dbt("build")
+    return built
+
+
+@pytest.fixture(scope="session")
+def postgres_build(raw_dir: Path,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltProject]:
+    """`dbt build --target postgres` into private schemas, dropped afterwards."""
+    from tests.services import require_postgres
+
+    dsn = require_postgres()
+    from featureops.rawload import load_into_postgres
+
+    suffix = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    schema, raw_schema = f"featureops_test_{suffix}", f"featureops_test_{suffix}_raw"
+    load_into_postgres(raw_dir, dsn, schema=raw_schema, progress=False)
+    work = tmp_path_factory.mktemp("postgres_build")
+    built = BuiltProject(
+        project_dir=REPO_ROOT,
+        raw_dir=raw_dir,
+        target_dir=work / "target",
+        env={"FEATUREOPS_TARGET": "postgres", "FEATUREOPS_PG_SCHEMA": schema,
+             "FEATUREOPS_RAW_SCHEMA": raw_schema},
+        vars_arg=f"{{featureops_raw_dir: '{raw_dir}'}}",
+        extra={"schema": schema, "raw_schema": raw_schema},
+    )
+    try:
+        built.dbt("build")
+        yield built
+    finally:
+        _drop_schemas(dsn, [schema, f"{schema}_reference", raw_schema])
+
+
+def _drop_schemas(dsn: dict, schemas: list[str]) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    with psycopg2.connect(**dsn) as conn, conn.cursor() as cursor:
+        for name in schemas:
+            cursor.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(name)))
+    conn.close()

@@ -1,0 +1,79 @@
+"""Skip-or-fail access to the local Postgres and Redis servers for tests.
+
+A test that needs a service calls ``require_postgres()`` / ``require_redis()``. When the
+service is unreachable the test is skipped with the reason, unless
+``FEATUREOPS_REQUIRE_SERVICES=1`` (CI), where a silently skipped suite would hide a broken
+environment, so the test fails instead. Connection settings follow the same
+``FEATUREOPS_PG_*`` variables as profiles.yml.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+from typing import Any
+
+import pytest
+
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("FEATUREOPS_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (FEATUREOPS_REQUIRE_SERVICES=1, so this is a failure)")
+    pytest.skip(reason)
+
+
+def postgres_dsn() -> dict[str, Any]:
+    """psycopg2.connect() keywords for the test Postgres (same source as `load-raw`)."""
+    from featureops.rawload import postgres_dsn_from_env
+
+    return postgres_dsn_from_env()
+
+
+@functools.lru_cache(maxsize=1)
+def _postgres_problem() -> str | None:
+    # Probed once per session: a down server should not cost a timeout per test.
+    try:
+        import psycopg2
+    except ImportError:
+        return "psycopg2 is not installed (pip install featureops[postgres])"
+    dsn = postgres_dsn()
+    try:
+        conn = psycopg2.connect(**dsn, connect_timeout=3)
+    except psycopg2.Error as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        return f"Postgres at {dsn['host']}:{dsn['port']}/{dsn['dbname']} unreachable: {first_line}"
+    conn.close()
+    return None
+
+
+def require_postgres() -> dict[str, Any]:
+    """The Postgres DSN as a dict, or skip (fail under FEATUREOPS_REQUIRE_SERVICES=1)."""
+    problem = _postgres_problem()
+    if problem:
+        _unavailable(problem)
+    return postgres_dsn()
+
+
+@functools.lru_cache(maxsize=1)
+def _redis_problem() -> str | None:
+    # A raw PING keeps this helper free of a redis client dependency.
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=3) as sock:
+            sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+            reply = sock.recv(64)
+    except OSError as exc:
+        return f"Redis at {REDIS_HOST}:{REDIS_PORT} unreachable: {exc}"
+    if not reply.startswith(b"+PONG"):
+        return f"Redis at {REDIS_HOST}:{REDIS_PORT} answered PING with {reply[:40]!r}"
+    return None
+
+
+def require_redis() -> str:
+    """The Redis URL, or skip (fail under FEATUREOPS_REQUIRE_SERVICES=1)."""
+    problem = _redis_problem()
+    if problem:
+        _unavailable(problem)
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
