@@ -8,13 +8,14 @@ one-line message on stderr, never a traceback for a user mistake.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import pkgutil
 import sys
 
 import click
 
-from featureops.cli import catalog_commands, data_commands
 from featureops.exceptions import FeatureopsError
 
 
@@ -30,9 +31,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
 
 
-for module in (data_commands, catalog_commands):
-    for command in module.COMMANDS:
-        cli.add_command(command)
+def _register_commands() -> None:
+    """Add the COMMANDS of every featureops/cli/*_commands.py module, so a capability adds
+    its commands by adding one module."""
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.endswith("_commands"):
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            for command in module.COMMANDS:
+                cli.add_command(command)
+
+
+_register_commands()
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select amount_usd_sum_7d
+from "test"."fo_dev"."feat_merchant__risk_windows"
+where amount_usd_sum_7d is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select transaction_count_30d
+from "test"."fo_dev"."feat_merchant__risk_windows"
+where transaction_count_30d is null
+
+

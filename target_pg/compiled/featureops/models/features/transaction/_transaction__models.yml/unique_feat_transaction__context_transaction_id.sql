@@ -1,0 +1,14 @@
+
+    
+    
+
+select
+    transaction_id as unique_field,
+    count(*) as n_records
+
+from "test"."fo_dev"."feat_transaction__context"
+where transaction_id is not null
+group by transaction_id
+having count(*) > 1
+
+

@@ -1,0 +1,22 @@
+
+    
+    
+
+with all_values as (
+
+    select
+        card_tier as value_field,
+        count(*) as n_records
+
+    from "test"."fo_dev"."feat_user__profile"
+    group by card_tier
+
+)
+
+select *
+from all_values
+where value_field not in (
+    'standard','gold','platinum'
+)
+
+

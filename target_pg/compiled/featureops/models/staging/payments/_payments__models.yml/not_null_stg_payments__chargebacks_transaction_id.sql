@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select transaction_id
+from "test"."fo_dev"."stg_payments__chargebacks"
+where transaction_id is null
+
+

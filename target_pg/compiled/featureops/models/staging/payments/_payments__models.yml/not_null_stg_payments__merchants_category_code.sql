@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select category_code
+from "test"."fo_dev"."stg_payments__merchants"
+where category_code is null
+
+

@@ -1,0 +1,25 @@
+
+    
+    
+
+with child as (
+    select merchant_id as from_field
+    from "test"."fo_dev"."stg_payments__transactions"
+    where merchant_id is not null
+),
+
+parent as (
+    select merchant_id as to_field
+    from "test"."fo_dev"."stg_payments__merchants"
+)
+
+select
+    from_field
+
+from child
+left join parent
+    on child.from_field = parent.to_field
+
+where parent.to_field is null
+
+

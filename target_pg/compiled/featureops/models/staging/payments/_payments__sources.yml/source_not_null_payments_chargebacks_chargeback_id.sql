@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select chargeback_id
+from "test"."fo_dev_raw"."chargebacks"
+where chargeback_id is null
+
+

@@ -1,0 +1,14 @@
+
+    
+    
+
+select
+    chargeback_id as unique_field,
+    count(*) as n_records
+
+from "test"."fo_dev_raw"."chargebacks"
+where chargeback_id is not null
+group by chargeback_id
+having count(*) > 1
+
+

@@ -1,0 +1,14 @@
+
+    
+    
+
+select
+    transaction_id as unique_field,
+    count(*) as n_records
+
+from "test"."fo_dev_raw"."transactions"
+where transaction_id is not null
+group by transaction_id
+having count(*) > 1
+
+

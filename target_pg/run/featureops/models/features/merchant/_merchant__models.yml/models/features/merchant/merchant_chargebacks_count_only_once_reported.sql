@@ -1,0 +1,367 @@
+
+    -- Build actual result given inputs
+with dbt_internal_unit_test_actual as (
+  select
+    "merchant_id","event_at","transaction_count_30d","amount_usd_sum_30d","chargeback_count_30d","chargeback_rate_30d", 'actual' as "actual_or_expected"
+  from (
+    with
+
+ __dbt__cte__int_transactions__enriched as (
+
+-- Fixture for int_transactions__enriched
+select 
+    
+    cast(1 as bigint)
+ as "transaction_id", cast(null as bigint) as "user_id", 
+    
+    cast(7 as bigint)
+ as "merchant_id", 
+    
+    cast('2026-01-01 10:00:00' as timestamp without time zone)
+ as "event_at", 
+    
+    cast(100 as double precision)
+ as "amount_usd", cast(null as text) as "currency_code", cast(null as text) as "merchant_category_code", cast(null as text) as "channel", cast(null as text) as "device_type", cast(null as text) as "transaction_country_code", cast(null as text) as "home_country_code", cast(null as boolean) as "is_foreign"
+union all
+select 
+    
+    cast(2 as bigint)
+ as "transaction_id", cast(null as bigint) as "user_id", 
+    
+    cast(7 as bigint)
+ as "merchant_id", 
+    
+    cast('2026-01-02 09:00:00' as timestamp without time zone)
+ as "event_at", 
+    
+    cast(50 as double precision)
+ as "amount_usd", cast(null as text) as "currency_code", cast(null as text) as "merchant_category_code", cast(null as text) as "channel", cast(null as text) as "device_type", cast(null as text) as "transaction_country_code", cast(null as text) as "home_country_code", cast(null as boolean) as "is_foreign"
+union all
+select 
+    
+    cast(3 as bigint)
+ as "transaction_id", cast(null as bigint) as "user_id", 
+    
+    cast(8 as bigint)
+ as "merchant_id", 
+    
+    cast('2026-01-03 08:00:00' as timestamp without time zone)
+ as "event_at", 
+    
+    cast(20 as double precision)
+ as "amount_usd", cast(null as text) as "currency_code", cast(null as text) as "merchant_category_code", cast(null as text) as "channel", cast(null as text) as "device_type", cast(null as text) as "transaction_country_code", cast(null as text) as "home_country_code", cast(null as boolean) as "is_foreign"
+),  __dbt__cte__int_transactions__chargebacks as (
+
+-- Fixture for int_transactions__chargebacks
+select 
+    
+    cast(1 as bigint)
+ as "transaction_id", cast(null as bigint) as "user_id", 
+    
+    cast(7 as bigint)
+ as "merchant_id", 
+    
+    cast('2026-01-01 10:00:00' as timestamp without time zone)
+ as "event_at", 
+    
+    cast('2026-01-03 12:00:00' as timestamp without time zone)
+ as "reported_at", cast(null as bigint) as "chargeback_count"
+), transactions as (
+
+    select * from __dbt__cte__int_transactions__enriched
+
+),
+
+charged_back_transactions as (
+
+    select * from __dbt__cte__int_transactions__chargebacks
+
+),
+
+daily_transactions as (
+
+    select
+        merchant_id,
+        date_trunc('day', event_at) as day_at,
+        count(*) as transaction_count,
+        sum(amount_usd) as amount_usd_sum
+
+    from transactions
+    group by 1, 2
+
+),
+
+merchant_first_days as (
+
+    select
+        merchant_id,
+        min(day_at) as first_day_at
+
+    from daily_transactions
+    group by 1
+
+),
+
+day_bounds as (
+
+    select
+        min(day_at) as first_day_at,
+        max(day_at) as last_day_at
+
+    from daily_transactions
+
+),
+
+days as (
+
+    select day_spine.spine_at as day_at
+
+    from day_bounds
+    cross join generate_series(
+        day_bounds.first_day_at,
+        day_bounds.last_day_at + interval '1 days',
+        interval '1 days'
+    ) as day_spine (spine_at)
+
+),
+
+-- A dense daily series per merchant, zero-filled, so that trailing windows
+-- roll forward on days without activity too.
+merchant_days as (
+
+    select
+        merchant_first_days.merchant_id,
+        days.day_at,
+        coalesce(daily_transactions.transaction_count, 0) as transaction_count,
+        coalesce(daily_transactions.amount_usd_sum, 0) as amount_usd_sum
+
+    from merchant_first_days
+    inner join days
+        on merchant_first_days.first_day_at <= days.day_at
+    left join daily_transactions
+        on
+            merchant_first_days.merchant_id = daily_transactions.merchant_id
+            and days.day_at = daily_transactions.day_at
+
+),
+
+-- Each row is as of its own midnight: the frame [day_at - w, day_at) holds
+-- the whole days before it and excludes the day that starts at day_at.
+volumes as (
+
+    select
+        merchant_id,
+        day_at as event_at,
+        cast(
+            coalesce(cast(sum(transaction_count) over (
+            
+    partition by merchant_id
+    order by day_at
+    range between interval '7 days' preceding
+    and current row exclude group
+        ) as double precision), 0) as bigint
+        ) as transaction_count_7d,
+        coalesce(cast(sum(amount_usd_sum) over (
+            
+    partition by merchant_id
+    order by day_at
+    range between interval '7 days' preceding
+    and current row exclude group
+        ) as double precision), 0) as amount_usd_sum_7d,
+        cast(
+            coalesce(cast(sum(transaction_count) over (
+            
+    partition by merchant_id
+    order by day_at
+    range between interval '30 days' preceding
+    and current row exclude group
+        ) as double precision), 0) as bigint
+        ) as transaction_count_30d,
+        coalesce(cast(sum(amount_usd_sum) over (
+            
+    partition by merchant_id
+    order by day_at
+    range between interval '30 days' preceding
+    and current row exclude group
+        ) as double precision), 0) as amount_usd_sum_30d
+
+    from merchant_days
+
+),
+
+known_chargebacks as (
+
+    select
+        volumes.merchant_id,
+        volumes.event_at,
+        count(charged_back_transactions.transaction_id) as chargeback_count_30d
+
+    from volumes
+    left join charged_back_transactions
+        on
+            volumes.merchant_id = charged_back_transactions.merchant_id
+            and charged_back_transactions.event_at
+            >= volumes.event_at - interval '30 days'
+            and volumes.event_at > charged_back_transactions.event_at
+            and volumes.event_at > charged_back_transactions.reported_at
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        volumes.merchant_id,
+        volumes.event_at,
+        volumes.transaction_count_7d,
+        volumes.amount_usd_sum_7d,
+        volumes.transaction_count_30d,
+        volumes.amount_usd_sum_30d,
+        known_chargebacks.chargeback_count_30d,
+        cast(
+            known_chargebacks.chargeback_count_30d
+            as double precision
+        )
+        / nullif(volumes.transaction_count_30d, 0) as chargeback_rate_30d
+
+    from volumes
+    inner join known_chargebacks
+        on
+            volumes.merchant_id = known_chargebacks.merchant_id
+            and volumes.event_at = known_chargebacks.event_at
+
+)
+
+select * from final
+  ) _dbt_internal_unit_test_actual
+),
+-- Build expected result
+dbt_internal_unit_test_expected as (
+  select
+    "merchant_id", "event_at", "transaction_count_30d", "amount_usd_sum_30d", "chargeback_count_30d", "chargeback_rate_30d", 'expected' as "actual_or_expected"
+  from (
+    select 
+    
+    cast(7 as bigint)
+ as "merchant_id", 
+    
+    cast('2026-01-02 00:00:00' as timestamp without time zone)
+ as "event_at", 
+    
+    cast(1 as bigint)
+ as "transaction_count_30d", 
+    
+    cast(100 as double precision)
+ as "amount_usd_sum_30d", 
+    
+    cast(0 as bigint)
+ as "chargeback_count_30d", 
+    
+    cast(0 as double precision)
+ as "chargeback_rate_30d"
+union all
+select 
+    
+    cast(7 as bigint)
+ as "merchant_id", 
+    
+    cast('2026-01-01 00:00:00' as timestamp without time zone)
+ as "event_at", 
+    
+    cast(0 as bigint)
+ as "transaction_count_30d", 
+    
+    cast(0 as double precision)
+ as "amount_usd_sum_30d", 
+    
+    cast(0 as bigint)
+ as "chargeback_count_30d", 
+    
+    cast(null as double precision)
+ as "chargeback_rate_30d"
+union all
+select 
+    
+    cast(7 as bigint)
+ as "merchant_id", 
+    
+    cast('2026-01-03 00:00:00' as timestamp without time zone)
+ as "event_at", 
+    
+    cast(2 as bigint)
+ as "transaction_count_30d", 
+    
+    cast(150 as double precision)
+ as "amount_usd_sum_30d", 
+    
+    cast(0 as bigint)
+ as "chargeback_count_30d", 
+    
+    cast(0 as double precision)
+ as "chargeback_rate_30d"
+union all
+select 
+    
+    cast(7 as bigint)
+ as "merchant_id", 
+    
+    cast('2026-01-04 00:00:00' as timestamp without time zone)
+ as "event_at", 
+    
+    cast(2 as bigint)
+ as "transaction_count_30d", 
+    
+    cast(150 as double precision)
+ as "amount_usd_sum_30d", 
+    
+    cast(1 as bigint)
+ as "chargeback_count_30d", 
+    
+    cast(0.5 as double precision)
+ as "chargeback_rate_30d"
+union all
+select 
+    
+    cast(8 as bigint)
+ as "merchant_id", 
+    
+    cast('2026-01-03 00:00:00' as timestamp without time zone)
+ as "event_at", 
+    
+    cast(0 as bigint)
+ as "transaction_count_30d", 
+    
+    cast(0 as double precision)
+ as "amount_usd_sum_30d", 
+    
+    cast(0 as bigint)
+ as "chargeback_count_30d", 
+    
+    cast(null as double precision)
+ as "chargeback_rate_30d"
+union all
+select 
+    
+    cast(8 as bigint)
+ as "merchant_id", 
+    
+    cast('2026-01-04 00:00:00' as timestamp without time zone)
+ as "event_at", 
+    
+    cast(1 as bigint)
+ as "transaction_count_30d", 
+    
+    cast(20 as double precision)
+ as "amount_usd_sum_30d", 
+    
+    cast(0 as bigint)
+ as "chargeback_count_30d", 
+    
+    cast(0 as double precision)
+ as "chargeback_rate_30d"
+  ) _dbt_internal_unit_test_expected
+)
+-- Union actual and expected results
+select * from dbt_internal_unit_test_actual
+union all
+select * from dbt_internal_unit_test_expected

@@ -1,0 +1,23 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  select day_of_week_sin
+    from "test"."fo_dev"."feat_transaction__context"
+    where not (
+        day_of_week_sin is null
+        or (
+            day_of_week_sin >= -1
+            and day_of_week_sin <= 1
+        )
+    )
+
+  
+  
+      
+    ) dbt_internal_test

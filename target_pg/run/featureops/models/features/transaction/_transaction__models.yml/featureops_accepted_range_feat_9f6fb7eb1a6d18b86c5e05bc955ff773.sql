@@ -1,0 +1,23 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  select amount_usd
+    from "test"."fo_dev"."feat_transaction__context"
+    where not (
+        amount_usd is null
+        or (
+            amount_usd > 0
+            and true
+        )
+    )
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,23 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  select amount_usd_sum_1h
+    from "test"."fo_dev"."feat_user__spend_windows"
+    where not (
+        amount_usd_sum_1h is null
+        or (
+            amount_usd_sum_1h >= 0
+            and true
+        )
+    )
+
+  
+  
+      
+    ) dbt_internal_test

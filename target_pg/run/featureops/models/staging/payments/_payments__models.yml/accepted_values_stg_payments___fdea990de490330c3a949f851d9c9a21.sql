@@ -1,0 +1,36 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+with all_values as (
+
+    select
+        card_tier as value_field,
+        count(*) as n_records
+
+    from "test"."fo_dev"."stg_payments__users"
+    group by card_tier
+
+)
+
+select *
+from all_values
+where value_field not in (
+    'standard','gold','platinum'
+)
+
+
+
+  
+  
+      
+    ) dbt_internal_test
