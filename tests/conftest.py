@@ -5,6 +5,7 @@ the Postgres build likewise happens once."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,6 +49,37 @@ class BuiltProject:
         return run_dbt([*args, "--target-path", str(self.target_dir), "--log-path",
                         str(self.target_dir / "logs"), "--vars", self.vars_arg],
                        self.project_dir, env=self.env, check=check)
+
+
+# What a copy of the dbt project needs (no data, no venv, no build output).
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml", ".sqlfluff", ".sqlfluffignore")
+PROJECT_DIRS = ("models", "macros", "seeds", "tests/dbt", "contracts")
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy the example dbt project to `destination`, for tests that break it on purpose
+    (run `dbt parse` there with `run_dbt`, then featureops on its manifest)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        if (REPO_ROOT / name).exists():
+            shutil.copy2(REPO_ROOT / name, destination / name)
+    for name in PROJECT_DIRS:
+        if (REPO_ROOT / name).exists():
+            shutil.copytree(REPO_ROOT / name, destination / name)
+    return destination
+
+
+def edit_file(path: Path, old: str, new: str) -> None:
+    """Replace exactly one occurrence of `old` (fails loudly if the fixture text drifted)."""
+    text = path.read_text()
+    assert text.count(old) == 1, f"{path}: expected exactly one {old!r}"
+    path.write_text(text.replace(old, new))
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A private copy of the example project, safe to break."""
+    return copy_project(tmp_path / "project")
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,9 @@ _register_commands()
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; user errors become one line on stderr."""
     try:
-        cli.main(args=argv, prog_name="featureops", standalone_mode=False)
+        # Without standalone mode click returns the code of a ctx.exit()/Exit instead of
+        # calling sys.exit, so run() stays testable in-process.
+        result = cli.main(args=argv, prog_name="featureops", standalone_mode=False)
     except FeatureopsError as error:
         if "--debug" in (argv if argv is not None else sys.argv) or os.environ.get(
             "FEATUREOPS_DEBUG"
@@ -66,4 +68,4 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
-    return 0
+    return result if isinstance(result, int) else 0
