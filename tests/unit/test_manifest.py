@@ -2,7 +2,7 @@
 
 Three kinds of input:
 
-* the five real third-party manifests in ``/work/shared/manifests`` (v8, v10, v11, v12), whose
+* the five real third-party manifests in ``tests/resources/real_manifests`` (copied from the team's shared folder) (v8, v10, v11, v12), whose
   counts are checked against that folder's README;
 * corrupted copies of them written to ``tmp_path`` (each must fail with a specific, one-line
   error naming the file);
@@ -46,7 +46,7 @@ from featureops.manifest import (
     load_manifest,
 )
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "manifests"
+SHARED = Path(__file__).resolve().parents[1] / "resources" / "real_manifests"
 RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "manifests"
 
 needs_shared = pytest.mark.skipif(
