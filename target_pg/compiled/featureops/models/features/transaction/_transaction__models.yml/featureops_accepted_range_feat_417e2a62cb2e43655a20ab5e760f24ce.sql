@@ -1,9 +1,0 @@
-select hour_of_day_sin
-    from "test"."fo_dev"."feat_transaction__context"
-    where not (
-        hour_of_day_sin is null
-        or (
-            hour_of_day_sin >= -1
-            and hour_of_day_sin <= 1
-        )
-    )

@@ -1,9 +1,0 @@
-select transaction_count_24h
-    from "test"."fo_dev"."feat_user__spend_windows"
-    where not (
-        transaction_count_24h is null
-        or (
-            transaction_count_24h >= 0
-            and true
-        )
-    )

@@ -1,9 +1,0 @@
-select amount_usd_sum_30d
-    from "test"."fo_dev"."feat_user__spend_windows"
-    where not (
-        amount_usd_sum_30d is null
-        or (
-            amount_usd_sum_30d >= 0
-            and true
-        )
-    )
