@@ -30,6 +30,23 @@ build: data
 demo: build
 	featureops validate
 	featureops list
+	featureops training-set --spine train_fraud_detection__spine --exposure fraud_detection_model --timestamp-column event_at --full-feature-names --out data/training/fraud_detection.parquet
+	featureops leakage
+	featureops materialize --end-time 2026-11-01
+	featureops lookup -f feat_user__spend_windows -f feat_user__profile --entity user_id=42 --as-of 2026-11-01
+	featureops consistency --sample 500
+	featureops contracts check
+	featureops lineage --format html --out data/reports/lineage.html
+	featureops lineage --exposure fraud_detection_model
+	featureops audit --format markdown --out data/reports/audit.md
+	# Monitoring: a week of fraud-model traffic with one drifting feature, into its own log
+	# folder (so the main build above never sees it); then the build again over that log
+	# with the monitors at severity warn (they report the planted drift instead of failing;
+	# the latest dbt results then cover every test), the dashboard and the summary.
+	featureops replay --exposure fraud_detection_model --requests int_transactions__enriched --drift feat_user__spend_windows:amount_usd_avg_7d=2.5 --out data/replay_serving_log
+	FEATUREOPS_SERVING_LOG_DIR=$(CURDIR)/data/replay_serving_log dbt build --vars '{featureops_monitoring_severity: warn}'
+	featureops report --out data/reports/monitoring.html
+	featureops monitor --exit-zero
 
 test: install
 	pytest

@@ -12,15 +12,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from featureops.exceptions import FeatureopsError
 from featureops.manifest import Column, Exposure, Manifest, Node
-from featureops.spec import FeatureServiceSpec, FeatureViewSpec
+from featureops.spec import FeatureServiceSpec, FeatureViewSpec, TrainingSetSpec
 
 META_KEY = "featureops"
+SpecT = TypeVar("SpecT", FeatureViewSpec, TrainingSetSpec)
 
 
 class InvalidFeatureMetaError(FeatureopsError):
@@ -40,6 +41,13 @@ def is_feature_view_node(node: Node) -> bool:
     block = featureops_meta(node.meta)
     return node.resource_type == "model" and isinstance(block, Mapping) and (
         block.get("kind") == "feature_view"
+    )
+
+
+def is_training_set_node(node: Node) -> bool:
+    block = featureops_meta(node.meta)
+    return node.resource_type == "model" and isinstance(block, Mapping) and (
+        block.get("kind") == "training_set"
     )
 
 
@@ -146,14 +154,32 @@ class FeatureService:
         return self.exposure.name
 
 
+@dataclass(frozen=True)
+class TrainingSet:
+    """A training-set model (``kind: training_set``): what an ml exposure was trained on."""
+
+    model: Node
+    spec: TrainingSetSpec
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def exposure(self) -> str:
+        return self.spec.exposure
+
+
 class FeatureCatalog:
-    """Feature views and services of one manifest, by name."""
+    """Feature views, services and training sets of one manifest, by name."""
 
     def __init__(self, manifest: Manifest, views: Iterable[FeatureView],
-                 services: Iterable[FeatureService]) -> None:
+                 services: Iterable[FeatureService],
+                 training_sets: Iterable[TrainingSet] = ()) -> None:
         self.manifest = manifest
         self.views: dict[str, FeatureView] = {view.name: view for view in views}
         self.services: dict[str, FeatureService] = {s.name: s for s in services}
+        self.training_sets: dict[str, TrainingSet] = {t.name: t for t in training_sets}
 
     @classmethod
     def from_manifest(cls, manifest: Manifest) -> FeatureCatalog:
@@ -180,7 +206,9 @@ class FeatureCatalog:
                     f"{exposure.original_file_path}: exposure '{exposure.name}': {field_path}: "
                     f"{message}; run `featureops validate` to list every problem"
                 ) from None
-        return cls(manifest, views, services)
+        training_sets = [TrainingSet(node, parse_training_set_spec(node))
+                         for node in manifest.models.values() if is_training_set_node(node)]
+        return cls(manifest, views, services, training_sets)
 
     def view(self, name: str) -> FeatureView:
         try:
@@ -215,10 +243,22 @@ class FeatureCatalog:
     def resolve_service(self, name: str) -> dict[str, list[Feature]]:
         return self.resolve(self.service(name).spec.features)
 
+    def training_sets_for(self, exposure: str) -> list[TrainingSet]:
+        """The training sets whose meta names this ml exposure."""
+        return [t for t in self.training_sets.values() if t.exposure == exposure]
+
 
 def parse_view_spec(node: Node) -> FeatureViewSpec:
+    return _parse_model_spec(node, FeatureViewSpec)
+
+
+def parse_training_set_spec(node: Node) -> TrainingSetSpec:
+    return _parse_model_spec(node, TrainingSetSpec)
+
+
+def _parse_model_spec(node: Node, spec_class: type[SpecT]) -> SpecT:
     try:
-        return FeatureViewSpec.model_validate(featureops_meta(node.meta))
+        return spec_class.model_validate(featureops_meta(node.meta))
     except ValidationError as error:
         field_path, message = describe_validation_error(error)[0]
         raise InvalidFeatureMetaError(

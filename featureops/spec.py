@@ -13,7 +13,7 @@ import re
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from featureops.durations import parse_duration
 
@@ -116,3 +116,59 @@ class FeatureServiceSpec(_StrictModel):
 
     features: list[str] = Field(default_factory=list)
     stage: Literal["production", "staging", "development"] | None = None
+
+
+class FeatureWindowSpec(_StrictModel):
+    """``meta.featureops`` of a feature column that aggregates a trailing window: what
+    `featureops leakage` (and the windows_exclude_event test) recomputes it from.
+
+    The value at feature timestamp t must equal ``aggregate(source_column)`` over the rows of
+    ``source`` with the same entity keys and ``t - window <= source_timestamp < t`` (and,
+    when declared, ``available_at < t``): the window ends before the prediction time and
+    leaves the event itself out.
+    """
+
+    window: Duration = Field(description="Window length, e.g. 1h, 30d.")
+    aggregate: Literal["count", "sum", "avg", "min", "max"]
+    source: Identifier = Field(description="Model the window aggregates (its name).")
+    source_column: Identifier | None = Field(
+        default=None, description="Column aggregated (count without it counts rows)."
+    )
+    source_timestamp: Identifier | None = Field(
+        default=None, description="Event time of the source rows (default: the view's).")
+    available_at: Identifier | None = Field(
+        default=None,
+        description="When a source row became known (labels): it counts only from then.",
+    )
+
+    @model_validator(mode="after")
+    def _needs_a_column(self) -> FeatureWindowSpec:
+        if self.aggregate != "count" and self.source_column is None:
+            raise ValueError(f"aggregate '{self.aggregate}' needs source_column")
+        return self
+
+
+class TrainingSetSpec(_StrictModel):
+    """``config.meta.featureops`` of a training-set model (models/training/): the spine's
+    prediction-time and label columns, the ml exposure it trains, and the join options.
+    Monitoring finds "the training set of an exposure" through ``exposure``."""
+
+    kind: Literal["training_set"]
+    exposure: Identifier = Field(description="The ml exposure trained on this set.")
+    timestamp: Identifier = Field(description="Spine column holding the prediction time.")
+    labels: list[Identifier] = Field(default_factory=list, description="Label columns.")
+    label_sources: list[Identifier] = Field(
+        default_factory=list,
+        description="Models the labels come from; features must not read them early.",
+    )
+    features: list[str] | None = Field(
+        default=None, description="Feature references; default: the exposure's features.")
+    full_feature_names: bool = Field(
+        default=False, description="Name feature columns <view>__<feature>.")
+    exclusive: bool = Field(
+        default=False, description="Only feature rows strictly before the prediction time.")
+    exclude_created_after: bool = Field(
+        default=False,
+        description="Skip feature rows created (created_timestamp) after the prediction time.",
+    )
+    owner: str | None = None

@@ -19,9 +19,11 @@ from featureops.catalog import (
     describe_validation_error,
     featureops_meta,
     is_feature_view_node,
+    is_training_set_node,
     view_name,
 )
 from featureops.manifest import Exposure, Manifest, Node
+from featureops.offline.validation import training_set_problems, window_problems
 from featureops.spec import FeatureServiceSpec, FeatureViewSpec
 
 Severity = Literal["error", "warning"]
@@ -47,6 +49,7 @@ class ValidationReport:
     problems: tuple[Problem, ...]
     feature_views: int
     feature_services: int
+    training_sets: int = 0
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -61,22 +64,40 @@ def validate_manifest(manifest: Manifest) -> ValidationReport:
     """Check every feature view and feature service of the manifest."""
     problems: list[Problem] = []
     view_count = 0
+    training_sets = [node for node in manifest.models.values() if is_training_set_node(node)]
     for node in manifest.models.values():
         block = featureops_meta(node.meta)
-        if block is None:
+        if block is None or node in training_sets:
             continue
         view_count += 1
-        problems.extend(_check_view(node, block))
+        problems.extend(_check_view(node, block, manifest))
     services = [e for e in manifest.exposures.values() if featureops_meta(e.meta) is not None]
-    if services and not any(p.severity == "error" for p in problems):
-        catalog = FeatureCatalog.from_manifest(manifest)
+    catalog = None
+    if not any(p.severity == "error" for p in problems):
+        catalog = FeatureCatalog.from_manifest(_without_training_sets(manifest, training_sets))
         for exposure in services:
             problems.extend(_check_service(exposure, catalog))
+    for node in training_sets:
+        problems.extend(
+            Problem(severity, node.yaml_path or node.original_file_path, f"model '{node.name}'",
+                    field, message)  # type: ignore[arg-type]
+            for severity, field, message in training_set_problems(node, manifest, catalog)
+        )
     problems.extend(_check_duplicate_names(manifest))
-    return ValidationReport(tuple(problems), view_count, len(services))
+    return ValidationReport(tuple(problems), view_count, len(services), len(training_sets))
 
 
-def _check_view(node: Node, block: object) -> Iterator[Problem]:
+def _without_training_sets(manifest: Manifest, training_sets: list[Node]) -> Manifest:
+    """The catalog refuses an invalid training-set block; validate reports it instead."""
+    if not training_sets:
+        return manifest
+    from dataclasses import replace
+
+    models = {uid: node for uid, node in manifest.models.items() if node not in training_sets}
+    return replace(manifest, models=models)
+
+
+def _check_view(node: Node, block: object, manifest: Manifest) -> Iterator[Problem]:
     path = node.yaml_path or node.original_file_path
     resource = f"model '{node.name}'"
 
@@ -102,6 +123,8 @@ def _check_view(node: Node, block: object) -> Iterator[Problem]:
         return
     for field, message in _contract_problems(node, spec):
         yield problem(field, message)
+    for severity, field, message in window_problems(node, spec, manifest):
+        yield problem(field, message, severity)  # type: ignore[arg-type]
 
 
 def _contract_problems(node: Node, spec: FeatureViewSpec) -> Iterator[tuple[str, str]]:

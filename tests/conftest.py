@@ -145,3 +145,56 @@ def _drop_schemas(dsn: dict, schemas: list[str]) -> None:
         for name in schemas:
             cursor.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(name)))
     conn.close()
+
+
+# The drift that monitoring replays in the demo (Makefile) and the tests.
+MONITORING_DRIFT = "feat_user__spend_windows:amount_usd_avg_7d=2.5"
+
+
+@pytest.fixture(scope="session")
+def monitored_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
+    """The example project built on raw data with anomalies planted on its last day (70% of
+    the transactions gone, device_type null in two thirds of the rest), then a replayed week of
+    fraud-model traffic where one feature drifts (MONITORING_DRIFT), then a monitoring-only
+    build: every monitor has something true to find. run_results.json is that monitoring
+    build's, at the default severity (critical findings fail their tests). The serving log
+    is the `serving_log/` folder beside the private warehouse."""
+    import duckdb
+
+    from featureops.monitoring.replay import DriftSpec, replay_serving_traffic
+    from featureops.project import Project
+
+    work = tmp_path_factory.mktemp("monitored_build")
+    planted = work / "raw"
+    shutil.copytree(raw_dir, planted)
+    last_day = "event_at >= timestamp '2026-10-31' and event_at < timestamp '2026-11-01'"
+    with duckdb.connect() as conn:
+        conn.execute(f"""
+            copy (
+                select * replace (case when {last_day} and transaction_id % 2 = 0
+                    then null else device_type end as device_type)
+                from read_parquet('{raw_dir / "transactions.parquet"}')
+                where not ({last_day} and transaction_id % 10 >= 3)
+            ) to '{planted / "transactions.parquet"}' (format parquet)""")
+        conn.execute(f"""
+            copy (
+                select * from read_parquet('{raw_dir / "chargebacks.parquet"}')
+                where transaction_id in (select transaction_id
+                                         from read_parquet('{planted / "transactions.parquet"}'))
+            ) to '{planted / "chargebacks.parquet"}' (format parquet)""")
+    warehouse = work / "warehouse.duckdb"
+    built = BuiltProject(
+        project_dir=REPO_ROOT, raw_dir=planted, target_dir=work / "target",
+        duckdb_path=warehouse,
+        env={"FEATUREOPS_TARGET": "dev", "FEATUREOPS_DUCKDB_PATH": str(warehouse)},
+        vars_arg=f"{{featureops_raw_dir: '{planted}'}}",
+        extra={"serving_log": str(work / "serving_log")},
+    )
+    built.dbt("build", "--select", "+path:models/monitoring", check=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FEATUREOPS_DUCKDB_PATH", str(warehouse))
+        replay_serving_traffic(Project.locate(REPO_ROOT, built.manifest_path),
+                               "fraud_detection_model", "int_transactions__enriched",
+                               drift=DriftSpec.parse(MONITORING_DRIFT), progress=False)
+    built.dbt("build", "--select", "path:models/monitoring", check=False)
+    return built

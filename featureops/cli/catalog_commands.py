@@ -24,13 +24,15 @@ def validate(project: Project, as_json: bool) -> None:
             "ok": report.ok,
             "feature_views": report.feature_views,
             "feature_services": report.feature_services,
+            "training_sets": report.training_sets,
             "problems": [p.to_dict() for p in report.problems],
         })
     else:
         for problem in report.problems:
             click.echo(str(problem), err=problem.severity == "error")
         summary = (f"{report.feature_views} feature view(s), {report.feature_services} "
-                   f"feature service(s): {len(report.errors)} error(s), "
+                   f"feature service(s), {report.training_sets} training set(s): "
+                   f"{len(report.errors)} error(s), "
                    f"{len(report.problems) - len(report.errors)} warning(s)")
         if report.feature_views == 0:
             summary += " (no model has meta.featureops.kind: feature_view)"

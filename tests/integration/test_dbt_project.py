@@ -87,8 +87,8 @@ def test_postgres_build_matches_duckdb(duckdb_build: BuiltProject, postgres_buil
 
 def test_validate_passes_on_the_project(duckdb_build: BuiltProject, capsys) -> None:
     assert run(["validate", "--manifest", str(duckdb_build.manifest_path)]) == 0
-    assert "5 feature view(s), 2 feature service(s): 0 error(s), 0 warning(s)" in (
-        capsys.readouterr().out)
+    assert ("5 feature view(s), 2 feature service(s), 1 training set(s): 0 error(s), "
+            "0 warning(s)") in capsys.readouterr().out
 
 
 def test_validate_names_the_culprit_on_a_broken_copy(project_copy: Path, tmp_path: Path,

@@ -54,7 +54,8 @@ def test_missing_manifest_points_to_dbt_parse(tmp_path: Path, capsys) -> None:
 
 def test_validate_exit_codes(manifest_file: Path, tmp_path: Path, capsys) -> None:
     assert run(["validate", "-m", str(manifest_file)]) == 0
-    assert "1 feature view(s), 1 feature service(s): 0 error(s)" in capsys.readouterr().out
+    assert ("1 feature view(s), 1 feature service(s), 0 training set(s): 0 error(s)"
+            in capsys.readouterr().out)
     broken = json.loads(manifest_file.read_text())
     node = broken["nodes"]["model.proj.feat_user__spend"]
     node["config"]["meta"]["featureops"]["ttl"] = "7 days"

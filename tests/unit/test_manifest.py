@@ -2,8 +2,8 @@
 
 Three kinds of input:
 
-* the five real third-party manifests in ``tests/resources/real_manifests`` (copied from the team's shared folder) (v8, v10, v11, v12), whose
-  counts are checked against that folder's README;
+* the five real third-party manifests in ``tests/resources/real_manifests`` (v8, v10, v11,
+  v12; copied from the team's shared folder), whose counts are checked against its README;
 * corrupted copies of them written to ``tmp_path`` (each must fail with a specific, one-line
   error naming the file);
 * two small hand-made fixtures in ``tests/resources/manifests`` for behaviour the real files
@@ -53,7 +53,7 @@ needs_shared = pytest.mark.skipif(
     not SHARED.is_dir(), reason=f"real dbt manifests not available at {SHARED}"
 )
 
-# Counts from /work/shared/manifests/README.md (the table and the per-manifest details).
+# Counts from tests/resources/real_manifests/README.md (the table and the per-manifest details).
 EXPECTED: dict[str, dict[str, Any]] = {
     "billiam-duckdb": dict(
         dbt_version="1.4.5", schema_version=8, adapter_type="duckdb",

@@ -1,0 +1,129 @@
+"""Materialization throughput and memory.
+
+    .venv/bin/python benchmarks/bench_online_materialize.py --entities 1000000
+    .venv/bin/python benchmarks/bench_online_materialize.py --entities 2500000 \
+        --rows-per-entity 4 --stores sqlite          # 10M source rows, peak memory
+
+Writes N entities x 10 features into a private Redis and into SQLite with
+`featureops.online.materialize`, and, as baselines in the same run, writes the same
+payload to the same Redis with raw redis-py pipelines: HSET of the 10 features (Feast's
+layout) and SET of our pre-encoded records. Peak RSS is the process maximum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.bench_online_common import (  # noqa: E402
+    END,
+    FEATURES,
+    VIEW,
+    PrivateRedis,
+    machine,
+    make_manifest,
+    make_warehouse_in_child,
+)
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_materialize(project, store) -> tuple[float, int]:
+    from featureops.online.materialize import materialize
+
+    started = time.perf_counter()
+    (result,) = materialize(project, store=store, end_time=END, progress=False)
+    return time.perf_counter() - started, result.rows
+
+
+def raw_baselines(warehouse: Path, url: str, entities: int) -> dict[str, float]:
+    """Seconds for redis-py pipelined HSET and SET of the same payload (not counting the
+    time to read it from DuckDB and build the Python objects)."""
+    import duckdb
+    import redis
+
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        rows = conn.execute(f"select user_id, epoch_us(event_at), {', '.join(FEATURES)} "
+                            f"from {VIEW} qualify row_number() over (partition by user_id "
+                            "order by event_at desc) = 1").fetchall()
+    client = redis.Redis.from_url(url)
+    timings = {}
+    started = time.perf_counter()
+    pipe = client.pipeline(transaction=False)
+    for i, (user, ts, *values) in enumerate(rows, 1):
+        pipe.hset(f"raw:{user}", mapping={"_ts": ts, **dict(zip(FEATURES, values, strict=True))})
+        if i % 10_000 == 0:
+            pipe.execute()
+    pipe.execute()
+    timings["raw redis-py pipelined HSET (10 fields + ts)"] = time.perf_counter() - started
+    client.flushall()
+    blobs = [(f"raw:{row[0]}", b"x" * 97) for row in rows]  # our record size for this view
+    started = time.perf_counter()
+    for start in range(0, len(blobs), 10_000):
+        pipe = client.pipeline(transaction=False)
+        for key, value in blobs[start:start + 10_000]:
+            pipe.set(key, value)
+        pipe.execute()
+    timings["raw redis-py pipelined SET (97-byte record)"] = time.perf_counter() - started
+    client.flushall()
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entities", type=int, default=1_000_000)
+    parser.add_argument("--rows-per-entity", type=int, default=1)
+    parser.add_argument("--stores", default="redis,sqlite")
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args()
+    from featureops.online.config import parse_store_config
+    from featureops.online.redis import RedisOnlineStore
+    from featureops.online.sqlite import SqliteOnlineStore
+    from featureops.project import Project
+
+    work = Path(tempfile.mkdtemp(prefix="fo-bench-"))
+    warehouse = make_warehouse_in_child(work, args.entities, args.rows_per_entity)
+    os.environ["FEATUREOPS_DUCKDB_PATH"] = str(warehouse)
+    project = Project.locate(work, make_manifest(work))
+    print(f"# {machine()}; {args.entities:,} entities x 10 features, "
+          f"{args.entities * args.rows_per_entity:,} source rows")
+    rss_before = peak_rss_mib()
+    results = {}
+    if "redis" in args.stores:
+        server = PrivateRedis()
+        os.environ["FEATUREOPS_BENCH_REDIS_URL"] = server.url
+        store = RedisOnlineStore(parse_store_config(
+            {"type": "redis", "url_env": "FEATUREOPS_BENCH_REDIS_URL"}), work)
+        seconds, rows = run_materialize(project, store)
+        results["featureops materialize -> Redis"] = seconds
+        store.close()
+        server.flush()
+        if not args.no_baseline:
+            results.update(raw_baselines(warehouse, server.url, args.entities))
+        server.stop()
+    if "sqlite" in args.stores:
+        store = SqliteOnlineStore(parse_store_config(
+            {"type": "sqlite", "path": str(work / "online.db")}), work)
+        seconds, rows = run_materialize(project, store)
+        results["featureops materialize -> SQLite"] = seconds
+        store.close()
+    for name, seconds in results.items():
+        print(f"{name}: {seconds:.2f} s, {args.entities / seconds:,.0f} entities/s")
+    ours = results.get("featureops materialize -> Redis")
+    for name, seconds in results.items():
+        if name.startswith("raw") and ours:
+            print(f"ratio featureops/({name}): {seconds / ours:.2f}x the raw rate")
+    print(f"peak RSS: {peak_rss_mib():,.0f} MiB (before materializing: {rss_before:,.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,326 @@
+"""Training-set build: featureops's point-in-time join against a naive correct rewrite and
+Feast's get_historical_features, on the same data, in the same run.
+
+    .venv/bin/python benchmarks/bench_training_set.py                  # both scenarios
+    .venv/bin/python benchmarks/bench_training_set.py --feast-python /tmp/feast-venv/bin/python
+
+Scenarios (deterministic data, generated in DuckDB):
+  large:  10M feature rows over 3 views (5M user rows, 3M merchant rows, 2M rows keyed by
+          (user, merchant)), one with a created timestamp; a 1M-row spine.
+  feast:  1M feature rows in 1 view, a 1M-row spine (the scale the Feast figure is for).
+
+Every measured run is its own child process, so its peak RSS (reported) is its own:
+featureops builds the training set as an Arrow table from the spine's Parquet file; the
+naive baseline is a window-function rewrite (spine and view rows merged per entity in time
+order, last_value ... ignore nulls) in DuckDB; featureops_1gb is featureops with DuckDB's
+memory capped at 1 GB (--memory-limit); Feast 0.67 (in its own venv, never this one;
+`pip install 'feast[duckdb]'`) uses its DuckDB offline store on the same Parquet files.
+The naive result is checked equal to featureops's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DAY = 86_400
+#: name -> (entity columns, rows, entity cardinality, features, ttl days, created timestamp)
+VIEWS = {
+    "large": {
+        "user_stats": (["user_id"], 5_000_000, 200_000, 4, 30, True),
+        "merchant_stats": (["merchant_id"], 3_000_000, 20_000, 3, 7, False),
+        "user_merchant": (["user_id", "merchant_id"], 2_000_000, 1_000_000, 2, None, False),
+    },
+    "feast": {
+        "user_stats": (["user_id"], 1_000_000, 200_000, 4, 30, False),
+    },
+}
+SPINE_ROWS = 1_000_000
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+def prepare(scenario: str, directory: Path) -> None:
+    """The warehouse (DuckDB file `bench.duckdb`), a manifest for it, and Parquet copies."""
+    import duckdb
+
+    from featureops.testing import ManifestBuilder
+
+    directory.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(directory / "bench.duckdb"))
+    builder = ManifestBuilder("bench", database="bench")
+    for name, (entities, rows, cardinality, features, ttl, created) in VIEWS[scenario].items():
+        sql = _view_sql(name, entities, rows, cardinality, features, created)
+        conn.execute(f"create or replace table {name} as {sql}")
+        block = {"ttl": f"{ttl}d" if ttl else None}
+        if created:
+            block["created_timestamp"] = "created_at"
+        columns = {key: "bigint" for key in entities} | {"event_at": "timestamp"}
+        if created:
+            columns["created_at"] = "timestamp"
+        columns |= {f"{name}_f{i}": "double" for i in range(features)}
+        builder.feature_view(name, entities=entities, block=block, columns=columns, tests=False)
+        conn.execute(f"copy {name} to '{directory / name}.parquet' (format parquet)")
+    conn.execute(f"""
+        create or replace table spine as
+        select
+            pair % 200000 as user_id,
+            pair % 20000 as merchant_id,
+            timestamp '2026-08-01' + to_seconds((hash(i, 'ts') % ({90 * DAY}))::bigint)
+                as event_timestamp,
+            hash(i, 'label') % 50 = 0 as label
+        from (select i, hash(i, 'pair') % 1200000 as pair from range({SPINE_ROWS}) t(i))
+    """)
+    conn.execute(f"copy spine to '{directory}/spine.parquet' (format parquet)")
+    conn.close()
+    (directory / "manifest.json").write_text(json.dumps(builder.build()))
+
+
+def _view_sql(name: str, entities: list[str], rows: int, cardinality: int, features: int,
+              created: bool) -> str:
+    """Rows spread over 90 days; per entity, timestamps strictly increase (a view's grain).
+    A created timestamp, when there is one, is half a step after the event time."""
+    step = 90 * DAY // max(rows // cardinality, 1)
+    offset = f"(i // {cardinality}) * {step}"
+    if entities == ["user_id", "merchant_id"]:
+        keys = "(i % 1000000) % 200000 as user_id, (i % 1000000) % 20000 as merchant_id"
+    else:
+        keys = f"i % {cardinality} as {entities[0]}"
+    created_sql = (f"timestamp '2026-08-01' + to_seconds({offset} + {step // 2}) as created_at,"
+                   if created else "")
+    values = ", ".join(f"(hash(i, {k}) % 1000000) / 1000.0 as {name}_f{k}"
+                       for k in range(features))
+    return f"""
+        select {keys},
+            timestamp '2026-08-01' + to_seconds({offset} + hash(i, 'jitter') % {step // 2})
+                as event_at,
+            {created_sql}
+            {values}
+        from range({rows}) t(i)
+    """
+
+
+# --- measured runs (each in a child process) --------------------------------------------------
+
+
+def run_featureops(directory: Path, memory_limit: str | None = None) -> dict[str, float]:
+    from featureops.offline.retrieval import plan_training_set
+    from featureops.project import Project
+
+    project = Project.locate(directory, directory / "manifest.json")
+    views = list(project.manifest.models.values())
+    started = time.perf_counter()
+    with plan_training_set(directory / "spine.parquet", [v.name for v in views],
+                           project=project, warehouse=directory / "bench.duckdb",
+                           memory_limit=memory_limit) as job:
+        table = job.to_arrow()
+    elapsed = time.perf_counter() - started
+    import pyarrow.parquet as pq
+
+    if memory_limit is None:
+        pq.write_table(table, directory / "featureops_result.parquet")
+    return {"seconds": elapsed, "rows": table.num_rows}
+
+
+def run_naive(directory: Path, scenario: str) -> dict[str, float]:
+    """Per view: spine and view rows in one stream per entity, in time order; the latest
+    view row's features carried forward with last_value(... ignore nulls)."""
+    import duckdb
+
+    conn = duckdb.connect(str(directory / "bench.duckdb"), read_only=True)
+    started = time.perf_counter()
+    conn.execute("create temp table s as select *, row_number() over () - 1 as spine_row "
+                 "from read_parquet(?)", [str(directory / "spine.parquet")])
+    selects, joins = [], []
+    for number, (name, (entities, _, _, features, ttl, created)) in enumerate(
+            VIEWS[scenario].items()):
+        keys = ", ".join(entities)
+        names = [f"{name}_f{i}" for i in range(features)]
+        carried = ", ".join(
+            f"last_value({c} ignore nulls) over w as {c}" for c in [*names, "feature_at"])
+        order = "ts, side" + (", created_at" if created else "")
+        conn.execute(f"""
+            create temp table m{number} as
+            select spine_row, {carried}, ts from (
+                select {keys}, event_at as ts, 0 as side,
+                    {"created_at," if created else ""} {", ".join(names)},
+                    event_at as feature_at, null::bigint as spine_row
+                from {name}
+                union all
+                select {keys}, event_timestamp, 1,
+                    {"null::timestamp," if created else ""}
+                    {", ".join("null::double" for _ in names)}, null::timestamp, spine_row
+                from s
+            ) window w as (partition by {keys} order by {order}
+                           rows between unbounded preceding and current row)
+            qualify spine_row is not null
+        """)
+        limit = f"m{number}.ts - m{number}.feature_at <= interval {ttl} day" if ttl else "true"
+        selects += [f"case when {limit} then m{number}.{c} end as {c}" for c in names]
+        joins.append(f"left join m{number} using (spine_row)")
+    table = conn.sql(f"select s.user_id, s.merchant_id, s.event_timestamp, s.label, "
+                     f"{', '.join(selects)} from s {' '.join(joins)} "
+                     "order by s.spine_row").to_arrow_table()
+    elapsed = time.perf_counter() - started
+    import pyarrow.parquet as pq
+
+    expected = pq.read_table(directory / "featureops_result.parquet")
+    return {"seconds": elapsed, "rows": table.num_rows,
+            "equal_to_featureops": table.equals(expected.select(table.column_names))}
+
+
+FEAST_REPO = """
+from datetime import timedelta
+from feast import Entity, FeatureView, Field, FileSource
+from feast.types import Float64
+user = Entity(name="user", join_keys=["user_id"])
+view = FeatureView(
+    name="user_stats", entities=[user], ttl=timedelta(days=30), online=False,
+    schema=[Field(name=f"user_stats_f{{i}}", dtype=Float64) for i in range(4)],
+    source=FileSource(path={parquet!r}, timestamp_field="event_at"))
+"""
+
+
+def run_feast(directory: Path) -> dict[str, float]:
+    """Inside the Feast venv: Feast's DuckDB offline store on the Parquet copies."""
+    import pandas as pd
+    from feast import FeatureStore
+
+    repo = directory / "feast_repo"
+    repo.mkdir(exist_ok=True)
+    (repo / "feature_store.yaml").write_text(
+        "project: bench\nregistry: registry.db\nprovider: local\n"
+        "offline_store:\n  type: duckdb\nonline_store:\n  type: sqlite\n  path: online.db\n"
+        "entity_key_serialization_version: 3\n")
+    namespace: dict = {}
+    exec(FEAST_REPO.format(parquet=str(directory / "user_stats.parquet")),  # noqa: S102
+         namespace)
+    store = FeatureStore(repo_path=str(repo))
+    store.apply([namespace["user"], namespace["view"]])
+    started = time.perf_counter()
+    spine = pd.read_parquet(directory / "spine.parquet", columns=["user_id", "event_timestamp",
+                                                                 "label"])
+    table = store.get_historical_features(
+        entity_df=spine, features=[f"user_stats:user_stats_f{i}" for i in range(4)]).to_arrow()
+    elapsed = time.perf_counter() - started
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, directory / "feast_result.parquet")
+    return {"seconds": elapsed, "rows": table.num_rows}
+
+
+def child(argv: list[str]) -> None:
+    kind, directory, scenario = argv[0], Path(argv[1]), argv[2]
+    result = {"featureops": lambda: run_featureops(directory),
+              "featureops_1gb": lambda: run_featureops(directory, memory_limit="1GB"),
+              "naive": lambda: run_naive(directory, scenario),
+              "feast": lambda: run_feast(directory)}[kind]()
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def measure(python: str, kind: str, directory: Path, scenario: str,
+            repeat: int) -> dict[str, float]:
+    """The median time and the largest peak RSS of `repeat` fresh child processes."""
+    runs = []
+    for _ in range(repeat):
+        completed = subprocess.run([python, __file__, "--child", kind, str(directory),
+                                    scenario], capture_output=True, text=True, cwd=ROOT,
+                                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+        if completed.returncode != 0:
+            raise SystemExit(f"{kind} run failed:\n{completed.stderr[-3000:]}")
+        runs.append(json.loads(completed.stdout.strip().splitlines()[-1]))
+    result = runs[0] | {"seconds": statistics.median(r["seconds"] for r in runs),
+                        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+                        "all_seconds": [round(r["seconds"], 2) for r in runs]}
+    return result
+
+
+def feast_agreement(directory: Path) -> float:
+    """Share of rows where Feast's features equal featureops's (Feast reorders rows)."""
+    import duckdb
+
+    conn = duckdb.connect()
+    ours, theirs = directory / "featureops_result.parquet", directory / "feast_result.parquet"
+    same = " and ".join(f"a.user_stats_f{i} is not distinct from b.user_stats_f{i}"
+                        for i in range(4))
+    total, equal = conn.execute(f"""
+        with a as (select *, row_number() over (partition by user_id, event_timestamp, label
+                                                order by user_stats_f0) as n
+                   from '{ours}'),
+             b as (select *, row_number() over (partition by user_id, event_timestamp, label
+                                                order by user_stats_f0) as n
+                   from '{theirs}')
+        select count(*), count(*) filter (where {same})
+        from a join b using (user_id, event_timestamp, label, n)
+    """).fetchone()
+    return equal / total if total else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--feast-python", default=None,
+                        help="Python of a venv with feast[duckdb] "
+                             "(e.g. /tmp/feast-venv/bin/python)")
+    parser.add_argument("--scenario", choices=["large", "feast", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="Runs of each implementation (median time reported).")
+    parser.add_argument("--results", type=Path, default=None, help="Write results as JSON.")
+    args = parser.parse_args()
+    scenarios = ["large", "feast"] if args.scenario == "both" else [args.scenario]
+    results: dict[str, dict] = {"machine": machine(), "date": time.strftime("%Y-%m-%d")}
+    with tempfile.TemporaryDirectory(prefix="bench_training_") as tmp:
+        for scenario in scenarios:
+            directory = Path(tmp) / scenario
+            started = time.perf_counter()
+            prepare(scenario, directory)
+            print(f"[{scenario}] data ready in {time.perf_counter() - started:.1f} s", flush=True)
+            kinds = ["featureops", "naive"] + (["featureops_1gb"] if scenario == "large" else [])
+            runs = {kind: measure(sys.executable, kind, directory, scenario, args.repeat)
+                    for kind in kinds}
+            if args.feast_python and scenario == "feast":
+                runs["feast"] = measure(args.feast_python, "feast", directory, scenario,
+                                        args.repeat)
+                runs["feast"]["agreement"] = feast_agreement(directory)
+            results[scenario] = runs
+            report(scenario, runs)
+    if args.results:
+        args.results.write_text(json.dumps(results, indent=2))
+
+
+def report(scenario: str, runs: dict[str, dict]) -> None:
+    ours = runs["featureops"]
+    print(f"[{scenario}] featureops: {ours['seconds']:.2f} s {ours['all_seconds']}, peak RSS "
+          f"{ours['peak_rss_mb']:.0f} MB, {ours['rows']:,} rows")
+    for name, run in runs.items():
+        if name == "featureops":
+            continue
+        extra = {k: v for k, v in run.items()
+                 if k not in ("seconds", "peak_rss_mb", "rows", "all_seconds")}
+        ratio = run["seconds"] / ours["seconds"]
+        print(f"[{scenario}] {name}: {run['seconds']:.2f} s {run['all_seconds']} ({ratio:.1f}x"
+              f" featureops), peak RSS {run['peak_rss_mb']:.0f} MB "
+              f"({run['peak_rss_mb'] / ours['peak_rss_mb']:.1f}x), {run['rows']:,} rows {extra}")
+
+
+def machine() -> str:
+    return (f"{platform.system()} {platform.release()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2:])
+    else:
+        main()

@@ -1,0 +1,25 @@
+"""Errors of the lineage package (each a one-line FeatureopsError the CLI prints as is)."""
+
+from __future__ import annotations
+
+from featureops.exceptions import FeatureopsError
+
+
+class LineageError(FeatureopsError):
+    """Base class for lineage problems a user can fix."""
+
+
+class UnknownNodeError(LineageError):
+    """No node of the manifest matches the name given on the command line."""
+
+
+class AmbiguousNodeError(LineageError):
+    """A bare name matches several nodes; the unique_id must be given."""
+
+
+class UnknownColumnError(LineageError):
+    """The model exists but has no such column in its SQL or its YAML."""
+
+
+class NotAnExposureError(LineageError):
+    """`lineage --exposure` was given a node that is not an exposure."""

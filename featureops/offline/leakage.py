@@ -1,0 +1,162 @@
+"""`featureops leakage`: the leakage checks of the training sets and feature views in the
+warehouse, reported per model and column.
+
+The checks are the dbt generic tests of macros/training/ (no_future_feature_values,
+windows_exclude_event, labels_known_before_prediction, label_correlation), rendered here
+for the same warehouse: one definition, two front doors, like the point-in-time join.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from featureops.catalog import FeatureCatalog, TrainingSet, UnknownFeatureError
+from featureops.offline.errors import TrainingSetError
+from featureops.offline.graph import graph_from_manifest
+from featureops.offline.macros import MacroRenderer
+from featureops.offline.retrieval import relation_of
+from featureops.offline.warehouse import Warehouse, open_warehouse
+from featureops.project import Project
+
+Severity = Literal["error", "warning"]
+DEFAULT_MAX_CORRELATION = 0.95
+
+
+@dataclass(frozen=True)
+class LeakageFinding:
+    check: str
+    severity: Severity
+    model: str
+    column: str
+    problem: str
+    failing_rows: int
+    example: str | None = None
+
+    def __str__(self) -> str:
+        rows = f" ({self.failing_rows} row(s); e.g. {self.example})" if self.example else ""
+        return f"{self.severity}: {self.check}: {self.model}.{self.column}: {self.problem}{rows}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LeakageReport:
+    findings: tuple[LeakageFinding, ...]
+    training_sets: tuple[str, ...]
+    feature_views: tuple[str, ...]
+
+    @property
+    def errors(self) -> tuple[LeakageFinding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class _Check:
+    name: str
+    severity: Severity
+    subject: str  # the model checked, for progress and errors
+    sql: str
+
+
+def check_leakage(project: Project | None = None, *,
+                  project_dir: str | os.PathLike[str] | None = None,
+                  manifest: str | os.PathLike[str] | None = None,
+                  warehouse: str | os.PathLike[str] | Warehouse | None = None,
+                  training_sets: Sequence[str] | None = None,
+                  max_correlation: float = DEFAULT_MAX_CORRELATION,
+                  macro_dir: Path | None = None,
+                  on_check: Callable[[str], None] | None = None) -> LeakageReport:
+    """Run every leakage check on the chosen training sets (default: all) and on every
+    feature view that declares windows. ``on_check`` is called before each query."""
+    if not 0 < max_correlation <= 1:
+        raise TrainingSetError(f"max_correlation must be in (0, 1], got {max_correlation}")
+    project = project or Project.locate(project_dir, manifest)
+    catalog = FeatureCatalog.from_manifest(project.manifest)
+    chosen = _chosen_training_sets(catalog, training_sets)
+    engine, owns = open_warehouse(project, warehouse, _database(catalog))
+    try:
+        graph = graph_from_manifest(project.manifest)
+        renderer = MacroRenderer(engine.adapter_type, macro_dir=macro_dir, graph=graph,
+                                 ref=lambda name, version=None: relation_of(project.manifest,
+                                                                            name, version))
+        checks = [*_training_set_checks(renderer, project, chosen, max_correlation),
+                  *_window_checks(renderer, graph, catalog)]
+        findings = []
+        for check in checks:
+            if on_check:
+                on_check(f"{check.name} on {check.subject}")
+            findings.extend(_run(engine, check))
+    finally:
+        if owns:
+            engine.close()
+    views = sorted({view for check in checks if check.name == "windows_exclude_event"
+                    for view in [check.subject]})
+    return LeakageReport(tuple(findings), tuple(t.name for t in chosen), tuple(views))
+
+
+def _chosen_training_sets(catalog: FeatureCatalog,
+                          names: Sequence[str] | None) -> list[TrainingSet]:
+    if not names:
+        return list(catalog.training_sets.values())
+    unknown = [name for name in names if name not in catalog.training_sets]
+    if unknown:
+        known = ", ".join(catalog.training_sets) or "none"
+        raise UnknownFeatureError(f"no training set named {', '.join(map(repr, unknown))} "
+                                  f"(models with meta.featureops kind: training_set: {known})")
+    return [catalog.training_sets[name] for name in names]
+
+
+def _training_set_checks(renderer: MacroRenderer, project: Project,
+                         chosen: Iterable[TrainingSet],
+                         max_correlation: float) -> Iterable[_Check]:
+    for training_set in chosen:
+        spec = training_set.spec.model_dump()
+        relation = relation_of(project.manifest, training_set.name)
+        columns = {name: {"data_type": column.data_type}
+                   for name, column in training_set.model.columns.items()}
+        views = renderer.render("_training_set_views", spec)
+        yield _Check("no_future_feature_values", "error", training_set.name, renderer.render(
+            "future_feature_values_sql", relation, spec, training_set.name))
+        yield _Check("labels_known_before_prediction", "error", training_set.name,
+                     renderer.render("label_availability_sql", views, spec["label_sources"]))
+        yield _Check("label_correlation", "warning", training_set.name, renderer.render(
+            "label_correlation_sql", relation, spec, max_correlation, training_set.name,
+            columns))
+
+
+def _window_checks(renderer: MacroRenderer, graph: dict[str, Any],
+                   catalog: FeatureCatalog) -> Iterable[_Check]:
+    for view in catalog.views.values():
+        node = graph["nodes"][view.model.unique_id]
+        if any("window" in (column["meta"].get("featureops") or {})
+               for column in node["columns"].values()):
+            yield _Check("windows_exclude_event", "error", view.name,
+                         renderer.render("window_leakage_sql", node))
+
+
+def _run(engine: Warehouse, check: _Check) -> list[LeakageFinding]:
+    summary = engine.to_arrow(
+        "select model_name, column_name, problem, count(*) as failing_rows, "
+        f"min(example) as example from ({check.sql}) as leakage "
+        "group by model_name, column_name, problem order by model_name, column_name, problem"
+    )
+    return [LeakageFinding(check.name, check.severity, row["model_name"], row["column_name"],
+                           row["problem"], int(row["failing_rows"]), row["example"])
+            for row in summary.to_pylist()]
+
+
+def _database(catalog: FeatureCatalog) -> str | None:
+    for model in [*(t.model for t in catalog.training_sets.values()),
+                  *(v.model for v in catalog.views.values())]:
+        if model.database:
+            return model.database
+    return None

@@ -1,0 +1,151 @@
+"""Render featureops's dbt macros from Python, so the SQL of a training set or a leakage
+check is written once, in ``macros/``, and run by dbt and by featureops alike.
+
+This is a minimal stand-in for dbt's jinja context, enough for our own macros:
+``adapter.dispatch`` (``<adapter>__name`` else ``default__name``), ``adapter.quote``,
+``return()``, ``exceptions.raise_compiler_error``, ``modules.re``, ``execute``, ``ref``,
+``graph`` and the ``featureops.`` namespace. ``{% test %}`` blocks are read as the
+``test_<name>`` macros dbt makes of them. See docs/decisions/0010-one-point-in-time-join.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from featureops.offline.errors import MacroRenderError
+
+NAMESPACE = "featureops"
+#: Macro folders the offline side renders (relative to the dbt project's macros/).
+MACRO_FOLDERS = ("cross_db", "training")
+_TEST_BLOCK = re.compile(r"{%(-?)\s*test\s+(\w+)\s*\(")
+_END_TEST = re.compile(r"{%(-?)\s*endtest\s*(-?)%}")
+
+
+def default_macro_dir() -> Path:
+    """The macros/ folder shipped beside this package (the repository's dbt project)."""
+    return Path(__file__).resolve().parents[2] / "macros"
+
+
+class _MacroReturn(Exception):  # noqa: N818 - dbt's name for the same control flow
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _return(value: Any) -> None:
+    raise _MacroReturn(value)
+
+
+def quote_identifier(name: str) -> str:
+    """A double-quoted SQL identifier (DuckDB and Postgres), quotes doubled."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+class _Adapter:
+    def __init__(self, renderer: MacroRenderer) -> None:
+        self._renderer = renderer
+
+    def dispatch(self, name: str, namespace: str = NAMESPACE) -> Callable[..., Any]:
+        for candidate in (f"{self._renderer.adapter_type}__{name}", f"default__{name}"):
+            if candidate in self._renderer.macros:
+                return self._renderer.macro(candidate)
+        raise MacroRenderError(f"no implementation of macro '{namespace}.{name}' for "
+                               f"{self._renderer.adapter_type} (looked for {candidate!r})")
+
+    @staticmethod
+    def quote(name: str) -> str:
+        return quote_identifier(name)
+
+    def type(self) -> str:
+        return self._renderer.adapter_type
+
+
+class _Exceptions:
+    @staticmethod
+    def raise_compiler_error(message: str) -> None:
+        raise MacroRenderError(str(message))
+
+
+class _Namespace:
+    def __init__(self, renderer: MacroRenderer) -> None:
+        self._renderer = renderer
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        return self._renderer.macro(name)
+
+
+class _Modules:
+    re = re
+
+
+class MacroRenderer:
+    """The featureops macros of one dbt project, callable from Python for one adapter."""
+
+    def __init__(self, adapter_type: str, *, macro_dir: Path | None = None,
+                 graph: Mapping[str, Any] | None = None,
+                 ref: Callable[..., str] | None = None) -> None:
+        self.adapter_type = adapter_type
+        self.macro_dir = Path(macro_dir or default_macro_dir())
+        env = jinja2.Environment(extensions=["jinja2.ext.do"], keep_trailing_newline=True)
+        env.globals.update(
+            adapter=_Adapter(self), exceptions=_Exceptions(), modules=_Modules(),
+            featureops=_Namespace(self), execute=True, graph=graph or {"nodes": {},
+                                                                          "exposures": {}},
+            ref=ref or _no_ref,
+        )
+        env.globals["return"] = _return
+        self.macros: dict[str, Any] = {}
+        for path in self._macro_files():
+            source = _END_TEST.sub(r"{%\1 endmacro \2%}",
+                                   _TEST_BLOCK.sub(r"{%\1 macro test_\2(", path.read_text()))
+            self.macros.update(_defined_macros(env, source, path))
+
+    def _macro_files(self) -> Iterable[Path]:
+        folders = [self.macro_dir / folder for folder in MACRO_FOLDERS]
+        missing = [str(folder) for folder in folders if not folder.is_dir()]
+        if missing:
+            raise MacroRenderError(
+                f"featureops's dbt macros are not at {', '.join(missing)}; featureops renders "
+                "them from its repository checkout (install it with `pip install -e .`)"
+            )
+        return sorted(path for folder in folders for path in folder.glob("*.sql"))
+
+    def macro(self, name: str) -> Callable[..., Any]:
+        """The macro as dbt calls it: its `return()` value, else its rendered text."""
+        try:
+            macro = self.macros[name]
+        except KeyError:
+            raise MacroRenderError(f"no macro '{NAMESPACE}.{name}' in {self.macro_dir}") from None
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return macro(*args, **kwargs)
+            except _MacroReturn as returned:
+                return returned.value
+
+        return call
+
+    def render(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self.macro(name)(*args, **kwargs)
+
+
+def _defined_macros(env: jinja2.Environment, source: str, path: Path) -> dict[str, Any]:
+    """Every macro a file defines, private ``_name`` ones included (jinja's module
+    attributes leave those out, but featureops.<_name> calls them)."""
+    try:
+        template = env.from_string(source)
+        context = template.new_context()
+        for _ in template.root_render_func(context):
+            pass
+    except jinja2.TemplateError as error:
+        raise MacroRenderError(f"{path}: {error}") from None
+    return {name: value for name, value in context.vars.items()
+            if isinstance(value, jinja2.runtime.Macro)}
+
+
+def _no_ref(name: str, version: Any = None) -> str:
+    raise MacroRenderError(f"ref('{name}') needs a manifest to resolve against")

@@ -1,0 +1,111 @@
+"""The spine of a training set: the rows to label with features (entity keys, the
+prediction time, labels), from a DataFrame, an Arrow table, a Parquet/CSV file or a model of
+the warehouse; and the checks that it fits the views it is joined with.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from featureops.offline.errors import TrainingSetError
+
+#: Prefix of the join's own names; a spine column may not use it.
+RESERVED_PREFIX = "__fo_"
+#: Position column added to the spine so output rows keep the spine's order.
+ROW_COLUMN = "__fo_row"
+SPINE_FILE_SUFFIXES = (".parquet", ".pq", ".csv")
+
+
+@dataclass(frozen=True)
+class Spine:
+    table: pa.Table
+    source: str  # how to name it in messages: a path, a model, "DataFrame"
+    timestamp: str
+
+    @property
+    def columns(self) -> list[str]:
+        return [name for name in self.table.column_names if name != ROW_COLUMN]
+
+    def check_entities(self, views: Sequence[dict[str, Any]]) -> None:
+        """Every view's entity columns must be spine columns (matched by name)."""
+        present = set(self.columns)
+        for view in views:
+            missing = [entity for entity in view["entities"] if entity not in present]
+            if missing:
+                raise TrainingSetError(
+                    f"spine {self.source} has no column {', '.join(map(repr, missing))}, the "
+                    f"entity key of feature view '{view['name']}' (spine columns: "
+                    f"{', '.join(self.columns)}); rename the spine column to match"
+                )
+
+    def check_output_names(self, feature_names: Iterable[str]) -> None:
+        clashes = sorted(set(feature_names) & set(self.columns))
+        if clashes:
+            raise TrainingSetError(
+                f"spine {self.source} already has column(s) {', '.join(clashes)}, which are "
+                "also requested features; rename them in the spine or pass "
+                "--full-feature-names (full_feature_names=True)"
+            )
+
+
+def spine_from_arrow(table: pa.Table, source: str, timestamp: str) -> Spine:
+    """Check the columns and add the row position that fixes the output order."""
+    reserved = [name for name in table.column_names if name.startswith(RESERVED_PREFIX)]
+    if reserved:
+        raise TrainingSetError(f"spine {source}: column(s) {', '.join(reserved)} use the "
+                               f"prefix {RESERVED_PREFIX!r}, reserved for the join")
+    if len(set(table.column_names)) != len(table.column_names):
+        raise TrainingSetError(f"spine {source} has duplicate column names")
+    if timestamp not in table.column_names:
+        raise TrainingSetError(
+            f"spine {source} has no timestamp column '{timestamp}' (columns: "
+            f"{', '.join(table.column_names)}); pass --timestamp-column (timestamp_column=)"
+        )
+    kind = table.schema.field(timestamp).type
+    if not (pa.types.is_timestamp(kind) or pa.types.is_date(kind)):
+        raise TrainingSetError(
+            f"spine {source}: column '{timestamp}' is {kind}, not a timestamp or date"
+        )
+    positions = pa.array(range(table.num_rows), type=pa.int64())
+    return Spine(table.append_column(ROW_COLUMN, positions), source, timestamp)
+
+
+def read_arrow_file(path: Path) -> pa.Table:
+    """A Parquet or CSV file as an Arrow table (types inferred from CSV text)."""
+    try:
+        if path.suffix.lower() == ".csv":
+            import pyarrow.csv as pacsv
+
+            return pacsv.read_csv(path)
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path)
+    except (OSError, pa.ArrowInvalid) as error:
+        raise TrainingSetError(f"cannot read spine file {path}: {error}") from None
+
+
+def looks_like_file(value: str | os.PathLike[str]) -> bool:
+    path = Path(value)
+    return path.exists() or path.suffix.lower() in SPINE_FILE_SUFFIXES or os.sep in str(value)
+
+
+def to_arrow(data: Any, source: str) -> pa.Table:
+    """A pandas DataFrame or Arrow table as an Arrow table (the index is not a column)."""
+    if isinstance(data, pa.Table):
+        return data
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pd = None
+    if pd is not None and isinstance(data, pd.DataFrame):
+        return pa.Table.from_pandas(data, preserve_index=False)
+    raise TrainingSetError(
+        f"spine {source}: expected a pandas DataFrame, a pyarrow Table, a Parquet/CSV path "
+        f"or a model name, got {type(data).__name__}"
+    )

@@ -1,0 +1,366 @@
+"""The production online store: Redis (redis-py with hiredis).
+
+Each view version's records are plain string keys ``<prefix>:<view>:<version>:<entity>``
+holding encoded records (one GET/MGET per lookup, no per-field hashes). Full runs write
+with ``MSET`` commands framed in bulk (``redis_protocol``); the pointer flip, upserts and
+reads are Lua scripts, so each is atomic and a read of several views is one round trip.
+Connection settings come from the environment only (``FEATUREOPS_REDIS_URL``,
+``FEATUREOPS_REDIS_PASSWORD``, ``FEATUREOPS_REDIS_TLS=1``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+import redis
+from pydantic import Field, field_validator
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from featureops.online import redis_scripts
+from featureops.online.base import (
+    BUILD_LOCK_SECONDS,
+    MaterializationInProgressError,
+    OnlineStore,
+    OnlineStoreError,
+    StoreUnavailableError,
+    VersionBuild,
+    VersionState,
+    ViewSnapshot,
+    check_layout,
+    new_state,
+)
+from featureops.online.config import StoreConfigBase
+from featureops.online.encoding import EncodedBatch
+from featureops.online.layout import RecordLayout
+from featureops.online.redis_protocol import mset_commands
+from featureops.online.similarity_cache import MatrixCache
+from featureops.spec import IDENTIFIER_PATTERN
+
+DEFAULT_URL = "redis://127.0.0.1:6379/0"
+_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
+_T = TypeVar("_T")
+
+
+class RedisOnlineStoreConfig(StoreConfigBase):
+    """``online_store`` block for Redis; the connection itself comes from the environment."""
+
+    type: Literal["redis", "featureops.online.redis.RedisOnlineStore"] = "redis"
+    key_prefix: str = "featureops"
+    url_env: str = "FEATUREOPS_REDIS_URL"
+    password_env: str = "FEATUREOPS_REDIS_PASSWORD"
+    tls_env: str = "FEATUREOPS_REDIS_TLS"
+    socket_timeout: float = Field(default=2.0, gt=0)
+    connect_timeout: float = Field(default=0.5, gt=0)
+    mset_chunk: int = Field(default=1000, ge=1, le=100_000)
+    upsert_chunk: int = Field(default=2000, ge=1, le=100_000)
+    embedding_dtype: Literal["float32", "float16"] = "float32"
+
+    @field_validator("key_prefix")
+    @classmethod
+    def _safe_prefix(cls, value: str) -> str:
+        if not _PREFIX_PATTERN.fullmatch(value):
+            raise ValueError("use letters, digits, '_', '.' and '-' only (it starts every key)")
+        return value
+
+
+class RedisOnlineStore(OnlineStore):
+    """Online store in Redis."""
+
+    def __init__(self, config: RedisOnlineStoreConfig, project_dir: Path) -> None:
+        super().__init__(config, project_dir)
+        url = os.environ.get(config.url_env) or DEFAULT_URL
+        if os.environ.get(config.tls_env, "").lower() in ("1", "true", "yes"):
+            url = re.sub(r"^redis://", "rediss://", url)
+        try:
+            self.client = redis.Redis.from_url(
+                url, password=os.environ.get(config.password_env) or None,
+                socket_timeout=config.socket_timeout,
+                socket_connect_timeout=config.connect_timeout,
+            )
+        except ValueError as error:
+            raise OnlineStoreError(f"{config.url_env}: {error}") from None
+        kwargs = self.client.connection_pool.connection_kwargs
+        self._where = (f"Redis at {kwargs.get('host', kwargs.get('path'))}:"
+                       f"{kwargs.get('port', '')}/{kwargs.get('db', 0)}")
+        self._scripts = {name: self.client.register_script(getattr(redis_scripts, name))
+                         for name in ("READ", "BEGIN", "HEARTBEAT", "PUBLISH", "UPSERT",
+                                      "CREATE_LIVE", "RELEASE")}
+        self._states: dict[tuple[str, str], VersionState] = {}
+        self._states_lock = threading.Lock()
+        self.matrices = MatrixCache()
+
+    def describe(self) -> str:
+        return f"{self._where} (prefix {self.config.key_prefix})"
+
+    def _base(self, view: str) -> str:
+        if not IDENTIFIER_PATTERN.fullmatch(view):
+            raise ValueError(f"view name {view!r} is not an identifier")
+        return f"{self.config.key_prefix}:{view}"
+
+    def _call(self, action: Callable[[], _T]) -> _T:
+        """Run a Redis call; an unreachable server becomes StoreUnavailableError."""
+        try:
+            return action()
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            raise StoreUnavailableError(f"{self._where} unreachable: {error}") from None
+
+    def ping(self) -> None:
+        self._call(self.client.ping)
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- infrastructure ---------------------------------------------------------------
+
+    def update(self, views: Sequence[str]) -> None:
+        for view in views:
+            self._base(view)
+        self.ping()
+
+    def teardown(self, views: Sequence[str]) -> None:
+        for view in views:
+            self._delete_matching(f"{self._base(view)}:*")
+
+    def _delete_matching(self, pattern: str) -> int:
+        deleted = 0
+        batch: list[bytes] = []
+        for key in self._call(lambda: list(self.client.scan_iter(match=pattern, count=10_000))):
+            batch.append(key)
+            if len(batch) >= 10_000:
+                deleted += self._call(lambda b=batch: self.client.unlink(*b))
+                batch = []
+        if batch:
+            deleted += self._call(lambda: self.client.unlink(*batch))
+        return deleted
+
+    # --- versions ---------------------------------------------------------------------
+
+    def begin_version(self, view: str, layout: RecordLayout) -> VersionBuild:
+        base = self._base(view)
+        version = str(self._call(lambda: self.client.incr(f"{base}:_seq")))
+        taken = self._scripts["BEGIN"](args=[base, version, BUILD_LOCK_SECONDS * 1000])
+        if taken != 1:
+            raise MaterializationInProgressError(
+                f"feature view '{view}' is being materialized by another run (version "
+                f"{taken.decode() if taken else '?'} in {self.describe()}); wait for it to "
+                f"finish, or retry in {BUILD_LOCK_SECONDS} s if that run died"
+            )
+        build = VersionBuild(view, version, layout)
+        state = new_state(build, None, "building", datetime.now(timezone.utc))
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(f"{base}:_state:{version}", state.to_json())
+        pipe.sadd(f"{base}:_versions", version)
+        self._call(pipe.execute)
+        return build
+
+    def heartbeat(self, build: VersionBuild) -> None:
+        alive = self._call(lambda: self._scripts["HEARTBEAT"](
+            args=[self._base(build.view), build.version, BUILD_LOCK_SECONDS * 1000]))
+        if not alive:
+            raise MaterializationInProgressError(
+                f"feature view '{build.view}': the build lock of version {build.version} "
+                "expired (a stall longer than the lock); run materialize again"
+            )
+
+    def write_batch(self, build: VersionBuild, batch: EncodedBatch) -> None:
+        base = self._base(build.view)
+        prefix = f"{base}:{build.version}:".encode()
+        buffers, commands = mset_commands(batch.keys, batch.values, prefix,
+                                          self.config.mset_chunk)
+        self._call(lambda: self._send_all(buffers, commands))
+        build.track(batch)
+        self.heartbeat(build)
+
+    def _send_all(self, buffers: list[bytes | memoryview], replies: int) -> None:
+        """Send pre-framed commands on one connection, then read every reply."""
+        pool = self.client.connection_pool
+        connection = pool.get_connection()
+        try:
+            connection.send_packed_command(buffers, check_health=False)
+            errors = []
+            for _ in range(replies):
+                try:
+                    connection.read_response()
+                except ResponseError as error:
+                    errors.append(error)
+            if errors:
+                raise OnlineStoreError(f"{self._where} refused a write: {errors[0]}")
+        except BaseException:
+            connection.disconnect()  # unread replies would poison the next user
+            raise
+        finally:
+            pool.release(connection)
+
+    def publish_version(self, build: VersionBuild, end_time: datetime | None,
+                        mode: str = "full") -> VersionState:
+        base = self._base(build.view)
+        state = new_state(build, end_time, mode, datetime.now(timezone.utc))
+        try:
+            replayed = self._call(lambda: self._scripts["PUBLISH"](args=[
+                base, build.version, state.to_json(), build.max_event_micros or -1]))
+        except ResponseError as error:
+            raise MaterializationInProgressError(
+                f"feature view '{build.view}': version {build.version} lost its build lock "
+                f"before publishing ({error}); run materialize again") from None
+        return VersionState(**{**state.__dict__, "rows": state.rows + int(replayed)})
+
+    def abort_version(self, build: VersionBuild) -> None:
+        base = self._base(build.view)
+        self._delete_matching(f"{base}:{build.version}:*")
+        self._call(lambda: self.client.delete(
+            f"{base}:_state:{build.version}", f"{base}:_journal:{build.version}"))
+        self._call(lambda: self.client.srem(f"{base}:_versions", build.version))
+        self._call(lambda: self._scripts["RELEASE"](args=[base, build.version]))
+
+    def live_state(self, view: str) -> VersionState | None:
+        base = self._base(view)
+        version = self._call(lambda: self.client.get(f"{base}:_ptr"))
+        if version is None:
+            return None
+        state = self.version_state(view, version.decode(), fresh=True)
+        stat = self._call(lambda: self.client.get(f"{base}:_stat:{version.decode()}"))
+        return VersionState(**{**state.__dict__,
+                               "max_event_micros": _int_or_none(stat)})
+
+    def version_state(self, view: str, version: str, fresh: bool = False) -> VersionState:
+        key = (view, version)
+        if not fresh:
+            with self._states_lock:
+                cached = self._states.get(key)
+            if cached is not None:
+                return cached
+        raw = self._call(lambda: self.client.get(f"{self._base(view)}:_state:{version}"))
+        if raw is None:
+            raise OnlineStoreError(f"{self.describe()}: version {version} of '{view}' has no "
+                                   "state; run `featureops materialize --full`")
+        state = VersionState.from_json(raw)
+        with self._states_lock:
+            self._states[key] = state
+        return state
+
+    def cleanup(self, view: str) -> list[str]:
+        base = self._base(view)
+        live = _text(self._call(lambda: self.client.get(f"{base}:_ptr")))
+        building = _text(self._call(lambda: self.client.get(f"{base}:_building")))
+        removed = []
+        for member in self._call(lambda: self.client.smembers(f"{base}:_versions")):
+            version = member.decode()
+            if version in (live, building):
+                continue
+            self._delete_matching(f"{base}:{version}:*")
+            self._call(lambda v=version: self.client.delete(
+                f"{base}:_state:{v}", f"{base}:_stat:{v}", f"{base}:_gen:{v}",
+                f"{base}:_journal:{v}"))
+            self._call(lambda v=version: self.client.srem(f"{base}:_versions", v))
+            removed.append(version)
+        return sorted(removed, key=int)
+
+    # --- upserts ----------------------------------------------------------------------
+
+    def upsert(self, view: str, layout: RecordLayout, batches: Iterable[EncodedBatch],
+               end_time: datetime | None = None) -> int:
+        base = self._base(view)
+        live = self.live_state(view)
+        check_layout(view, live, layout)
+        if live is None:
+            template = new_state(VersionBuild(view, "0", layout), None, "push",
+                                 datetime.now(timezone.utc))
+            version = _text(self._call(lambda: self._scripts["CREATE_LIVE"](
+                args=[base, template.to_json()])))
+            live = self.version_state(view, version, fresh=True)
+            check_layout(view, live, layout)
+        pipe = self.client.pipeline(transaction=True)  # MULTI/EXEC: all batches or none
+        chunks = 0
+        for batch in batches:
+            keys, values = batch.keys.to_pylist(), batch.values.to_pylist()
+            for start in range(0, len(keys), self.config.upsert_chunk):
+                pairs = [item for pair in zip(keys[start:start + self.config.upsert_chunk],
+                                              values[start:start + self.config.upsert_chunk],
+                                              strict=True)
+                         for item in pair]
+                self._scripts["UPSERT"](args=[base, live.version, "", *pairs], client=pipe)
+                chunks += 1
+        if end_time is not None:
+            state = VersionState(**{**live.__dict__, "end_time": end_time,
+                                    "mode": "incremental"})
+            self._scripts["UPSERT"](args=[base, live.version, state.to_json()], client=pipe)
+        if not chunks and end_time is None:
+            return 0
+        try:
+            replies = self._call(lambda: pipe.execute(raise_on_error=False))
+        except ResponseError as error:
+            replies = [error]
+        errors = [r for r in replies if isinstance(r, Exception)]
+        if errors:
+            raise OnlineStoreError(
+                f"feature view '{view}': the live version changed during the write ({errors[0]});"
+                " nothing was written, retry"
+            )
+        return sum(int(r) for r in replies[:chunks])
+
+    # --- reads ------------------------------------------------------------------------
+
+    def read(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[ViewSnapshot]:
+        args: list[Any] = [self.config.key_prefix, len(requests)]
+        for view, keys in requests:
+            self._base(view)
+            args += [view, len(keys), *keys]
+        try:
+            replies = self._call(lambda: self._scripts["READ"](args=args))
+        except RedisError as error:
+            raise StoreUnavailableError(f"{self._where}: {error}") from None
+        snapshots = []
+        for (view, keys), reply in zip(requests, replies, strict=True):
+            if not reply:
+                snapshots.append(ViewSnapshot(None, [None] * len(keys)))
+                continue
+            version, stat, records = reply
+            state = self.version_state(view, version.decode())
+            snapshots.append(ViewSnapshot(state, records, _int_or_none(stat)))
+        return snapshots
+
+    def generation(self, view: str) -> tuple[str, int] | None:
+        """(live version, change counter): a similarity cache is valid while it holds."""
+        base = self._base(view)
+        version = _text(self._call(lambda: self.client.get(f"{base}:_ptr")))
+        if not version:
+            return None
+        gen = self._call(lambda: self.client.get(f"{base}:_gen:{version}"))
+        return version, int(gen or 0)
+
+    def scan_records(self, view: str, version: str) -> Iterable[tuple[str, bytes]]:
+        """Every (entity key, record) of a version (for the similarity matrix)."""
+        prefix = f"{self._base(view)}:{version}:"
+        keys: list[bytes] = []
+        keys.extend(self._call(lambda: list(self.client.scan_iter(match=prefix + "*",
+                                                                  count=10_000))))
+        for start in range(0, len(keys), 5000):
+            chunk = keys[start:start + 5000]
+            values = self._call(lambda c=chunk: self.client.mget(c))
+            for key, value in zip(chunk, values, strict=True):
+                if value is not None:
+                    yield key.decode()[len(prefix):], value
+
+    def find_similar(self, view: str, feature: str, vector: np.ndarray, k: int,
+                     filters: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        return self.matrices.search(self, view, feature, vector, k, filters)
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _int_or_none(value: bytes | str | None) -> int | None:
+    if value in (None, b"", ""):
+        return None
+    number = int(value)
+    return None if number < 0 else number

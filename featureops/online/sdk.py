@@ -1,0 +1,290 @@
+"""Reading online features: ``get_online_features(features=[...] | exposure=NAME,
+entities={key: [values]})``.
+
+Every (entity, feature) comes back with its value, its feature timestamp and a status:
+
+- ``present``: found and within the view's ttl;
+- ``not_found``: the entity has no record (or the view was never materialized);
+- ``outside_ttl``: the record is older than the ttl; its value is withheld (None), never
+  served as present;
+- ``stale``: within ttl, but the view's newest feature timestamp is older than its
+  ``sla.freshness``: the pipeline feeding it is behind (the value is returned).
+
+Feature services are the ``ml`` exposures: ``exposure=NAME`` reads the features its
+``meta.featureops.features`` lists; views of the service that are not online (request-time
+context) are skipped and reported in ``offline_views``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, NamedTuple
+
+from featureops.catalog import FeatureCatalog, FeatureView
+from featureops.exceptions import FeatureopsError
+from featureops.online.base import OnlineStore, ViewSnapshot
+from featureops.online.config import open_online_store
+from featureops.online.encoding import (
+    EntityKeyError,
+    RecordCodec,
+    coerce_key,
+    datetime_to_micros,
+    encode_key,
+    micros_to_datetime,
+    to_utc,
+)
+from featureops.online.layout import Kind, RecordLayout
+from featureops.project import Project
+
+PRESENT, NOT_FOUND, OUTSIDE_TTL, STALE = "present", "not_found", "outside_ttl", "stale"
+STATUSES = (PRESENT, NOT_FOUND, OUTSIDE_TTL, STALE)
+
+
+class OnlineRequestError(FeatureopsError):
+    """A lookup request is malformed: unknown features, missing or bad entity keys."""
+
+
+class FeatureValue(NamedTuple):
+    """One feature of one entity (a tuple: a batch answer creates thousands of them)."""
+
+    value: Any
+    event_at: datetime | None
+    status: str
+
+
+@dataclass
+class OnlineFeatures:
+    """The answer to one lookup: one row per entity, one column per feature."""
+
+    feature_refs: list[str]
+    entity_names: list[str]
+    entity_rows: list[tuple[Any, ...]]
+    values: list[list[FeatureValue]]  # [entity][feature]
+    service: str | None = None
+    offline_views: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.entity_rows)
+
+    def row(self, index: int) -> dict[str, FeatureValue]:
+        return dict(zip(self.feature_refs, self.values[index], strict=True))
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        """Column-oriented values: entity keys then ``view:feature`` (Feast's to_dict)."""
+        columns: dict[str, list[Any]] = {
+            name: [row[i] for row in self.entity_rows] for i, name in enumerate(self.entity_names)
+        }
+        for j, ref in enumerate(self.feature_refs):
+            columns[ref] = [row[j].value for row in self.values]
+        return columns
+
+    def to_pandas(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dict())
+
+
+@dataclass(frozen=True)
+class _ViewPlan:
+    view: FeatureView
+    features: tuple[str, ...]
+    key_kinds: tuple[Kind, ...]
+    ttl: timedelta | None
+    freshness: timedelta | None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    views: tuple[_ViewPlan, ...]
+    refs: list[str]
+    entity_names: tuple[str, ...]
+    entity_kinds: tuple[Kind, ...]
+    offline_views: list[str]
+
+
+class OnlineFeatureClient:
+    """Looks up online features of one project; reuse it (it caches plans and codecs)."""
+
+    def __init__(self, project: Project, store: OnlineStore | None = None,
+                 catalog: FeatureCatalog | None = None) -> None:
+        self.project = project
+        self.catalog = catalog or FeatureCatalog.from_manifest(project.manifest)
+        self.store = store or open_online_store(project)
+        self._plans: dict[tuple[Any, ...], _Plan] = {}
+        self._codecs: dict[RecordLayout, tuple[RecordCodec, dict[str, int]]] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def get_online_features(self, features: Sequence[str] | None = None,
+                            exposure: str | None = None,
+                            entities: Mapping[str, Sequence[Any]] | None = None,
+                            as_of: datetime | None = None) -> OnlineFeatures:
+        plan = self.plan(features, exposure)
+        rows = _entity_rows(entities, plan.entity_names, plan.entity_kinds)
+        reads = [(vp.view.name, [_key(vp, plan.entity_names, row) for row in rows])
+                 for vp in plan.views]
+        snapshots = self.store.read(reads)
+        now = datetime_to_micros(to_utc(as_of) if as_of else datetime.now(timezone.utc))
+        values: list[list[FeatureValue]] = [[] for _ in rows]
+        for vp, snapshot in zip(plan.views, snapshots, strict=True):
+            self._fill(vp, snapshot, now, values)
+        return OnlineFeatures(plan.refs, list(plan.entity_names), rows, values,
+                              exposure, plan.offline_views)
+
+    # --- planning (cached per feature list) -------------------------------------------
+
+    def plan(self, features: Sequence[str] | None, exposure: str | None) -> _Plan:
+        if (features is None) == (exposure is None):
+            raise OnlineRequestError("give either features (a list of 'view:feature' or "
+                                     "'view') or exposure (an ml exposure name), not both")
+        cache_key = ("exposure", exposure) if exposure else ("features", *features)
+        cached = self._plans.get(cache_key)
+        if cached is not None:
+            return cached
+        try:
+            if exposure is not None:
+                resolved = self.catalog.resolve_service(exposure)
+            else:
+                if isinstance(features, str) or not features:
+                    raise OnlineRequestError("features must be a non-empty list of "
+                                             "'view:feature' references")
+                resolved = self.catalog.resolve(features)
+        except FeatureopsError as error:
+            raise OnlineRequestError(str(error)) from None
+        plan = self._build_plan(resolved, from_service=exposure is not None)
+        with self._lock:
+            self._plans[cache_key] = plan
+        return plan
+
+    def _build_plan(self, resolved: Mapping[str, Any], from_service: bool) -> _Plan:
+        views, refs, offline = [], [], []
+        entity_kinds: dict[str, Kind] = {}
+        for name, features in resolved.items():
+            view = self.catalog.view(name)
+            if not view.spec.online:
+                if from_service:
+                    offline.append(name)
+                    continue
+                raise OnlineRequestError(
+                    f"feature view '{name}' is not online (meta.featureops.online is false); "
+                    "its features are not in the online store")
+            kinds = tuple(key_kind(view, key) for key in view.entities)
+            sla = view.spec.sla
+            views.append(_ViewPlan(view, tuple(f.name for f in features), kinds,
+                                   view.spec.ttl_delta, sla.freshness_delta if sla else None))
+            refs.extend(f.ref for f in features)
+            for key, kind in zip(view.entities, kinds, strict=True):
+                entity_kinds.setdefault(key, kind)
+        if not views:
+            raise OnlineRequestError("none of the requested feature views is online")
+        return _Plan(tuple(views), refs, tuple(entity_kinds), tuple(entity_kinds.values()),
+                     offline)
+
+    # --- decoding ---------------------------------------------------------------------
+
+    def _codec(self, layout: RecordLayout) -> tuple[RecordCodec, dict[str, int]]:
+        cached = self._codecs.get(layout)
+        if cached is None:
+            cached = (RecordCodec(layout), {f.name: i for i, f in enumerate(layout.fields)})
+            with self._lock:
+                self._codecs[layout] = cached
+        return cached
+
+    def _fill(self, vp: _ViewPlan, snapshot: ViewSnapshot, now: int,
+              values: list[list[FeatureValue]]) -> None:
+        missing = FeatureValue(None, None, NOT_FOUND)
+        if snapshot.state is None:
+            for row in values:
+                row.extend([missing] * len(vp.features))
+            return
+        codec, positions = self._codec(snapshot.state.layout)
+        indices = [positions.get(name) for name in vp.features]
+        ttl = _micros(vp.ttl)
+        fresh_status = PRESENT
+        newest = snapshot.max_event_micros
+        if vp.freshness is not None and (newest is None or now - newest > _micros(vp.freshness)):
+            fresh_status = STALE
+        for row, record in zip(values, snapshot.records, strict=True):
+            if record is None:
+                row.extend([missing] * len(indices))
+                continue
+            event_micros, decoded = codec.decode(record)
+            event_at = micros_to_datetime(event_micros)
+            if ttl is not None and now - event_micros > ttl:
+                row.extend([FeatureValue(None, event_at, OUTSIDE_TTL)] * len(indices))
+                continue
+            row.extend(FeatureValue(None, None, NOT_FOUND) if i is None
+                       else FeatureValue(decoded[i], event_at, fresh_status) for i in indices)
+
+
+def _micros(delta: timedelta | None) -> int | None:
+    return None if delta is None else int(delta.total_seconds() * 1_000_000)
+
+
+def key_kind(view: FeatureView, key: str) -> Kind:
+    column = view.model.columns.get(key)
+    data_type = (column.data_type or "").lower() if column else ""
+    return "int" if "int" in data_type else "string"
+
+
+def _entity_rows(entities: Mapping[str, Sequence[Any]] | None, names: tuple[str, ...],
+                 kinds: tuple[Kind, ...]) -> list[tuple[Any, ...]]:
+    """One tuple of key values per entity, in ``names`` order, checked and coerced to the
+    key columns' types."""
+    if not isinstance(entities, Mapping) or not entities:
+        raise OnlineRequestError("entities must be a mapping of entity key to a list of "
+                                 f"values, for example {{\"{names[0]}\": [1, 2]}}")
+    missing = [name for name in names if name not in entities]
+    if missing:
+        raise OnlineRequestError(f"entities lack key(s) {', '.join(missing)} needed by the "
+                                 "requested features")
+    unknown = [name for name in entities if name not in names]
+    if unknown:
+        raise OnlineRequestError(f"entity key(s) {', '.join(map(str, unknown))} belong to none "
+                                 f"of the requested views (their keys: {', '.join(names)})")
+    columns = []
+    for name in names:
+        column = entities[name]
+        if isinstance(column, (str, bytes)) or not isinstance(column, Sequence):
+            raise OnlineRequestError(f"entities.{name} must be a list of values")
+        columns.append(column)
+    lengths = {len(column) for column in columns}
+    if len(lengths) != 1:
+        sizes = ", ".join(f"{n}: {len(c)}" for n, c in zip(names, columns, strict=True))
+        raise OnlineRequestError(f"every entity key list must have the same length, got {sizes}")
+    if lengths == {0}:
+        raise OnlineRequestError("entities: give at least one entity")
+    try:
+        return [tuple(coerce_key(name, kind, value)
+                      for name, kind, value in zip(names, kinds, row, strict=True))
+                for row in zip(*columns, strict=True)]
+    except EntityKeyError as error:
+        raise OnlineRequestError(str(error)) from None
+
+
+def _key(vp: _ViewPlan, names: tuple[str, ...], row: tuple[Any, ...]) -> str:
+    if len(names) == 1:
+        return encode_key(row)
+    return encode_key([row[names.index(key)] for key in vp.view.entities])
+
+
+_clients: dict[tuple[str, str], OnlineFeatureClient] = {}
+
+
+def get_online_features(features: Sequence[str] | None = None, exposure: str | None = None,
+                        entities: Mapping[str, Sequence[Any]] | None = None,
+                        project: Project | None = None,
+                        as_of: datetime | None = None) -> OnlineFeatures:
+    """Look up online features of ``project`` (default: located from the environment)
+    with a client cached per project."""
+    project = project or Project.locate()
+    key = (str(project.project_dir), str(project.manifest_path))
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = OnlineFeatureClient(project)
+    return client.get_online_features(features, exposure, entities, as_of)

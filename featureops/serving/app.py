@@ -1,0 +1,297 @@
+"""The feature server: ``create_app(project)`` builds a FastAPI app with
+
+- ``POST /features``: online features for a batch of entities (Feast's request shape);
+- ``POST /similar``: nearest entities by embedding;
+- ``GET /health``: liveness and store reachability (503 with the reason while it is down);
+- ``GET /metrics``: Prometheus text (latency histograms, request and error counters);
+- ``/docs`` and ``/openapi.json``.
+
+Other capabilities add endpoints with routers: ``create_app(..., extra_routers=[...])``,
+the ``serving.routers`` setting (``package.module:factory``), or an entry point in the
+``featureops.routers`` group. A factory receives the ``ServingContext`` and returns an
+``APIRouter``; protect its routes with ``Depends(require_token)``.
+
+Lookups are sub-millisecond, so handlers call the store directly on the event loop rather
+than paying a thread-pool hop; a store failure opens a short circuit (``store_retry_seconds``)
+during which requests get 503 at once, then the next request tries the store again, so the
+server recovers without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib.metadata import entry_points
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+
+from featureops.online.base import StoreUnavailableError
+from featureops.online.sdk import OnlineFeatureClient, OnlineFeatures, OnlineRequestError
+from featureops.online.similarity import find_similar
+from featureops.project import Project
+from featureops.serving.auth import require_token
+from featureops.serving.limits import BodySizeLimit
+from featureops.serving.log import ServingLogWriter, log_dir
+from featureops.serving.metrics import MetricsMiddleware, ServingMetrics
+from featureops.serving.models import FeaturesRequest, SimilarRequest
+from featureops.serving.settings import ServingSettings, configured_tokens, load_serving_settings
+
+ROUTER_ENTRY_POINTS = "featureops.routers"
+logger = logging.getLogger(__name__)
+RouterFactory = Callable[["ServingContext"], APIRouter]
+
+
+@dataclass
+class ServingContext:
+    """What routers share: the project, the lookup client (and its store), settings,
+    metrics and the serving log."""
+
+    project: Project
+    client: OnlineFeatureClient
+    settings: ServingSettings
+    metrics: ServingMetrics
+    log: ServingLogWriter | None
+    tokens: tuple[str, ...]
+    circuit: _Circuit = field(default_factory=lambda: _Circuit(1.0))
+
+
+class _Circuit:
+    """Fail fast for a moment after the store failed, then let one request retry it."""
+
+    def __init__(self, retry_seconds: float) -> None:
+        self.retry_seconds = retry_seconds
+        self.open_until = 0.0
+        self.reason = ""
+
+    def check(self) -> None:
+        if time.monotonic() < self.open_until:
+            raise StoreUnavailableError(self.reason)
+
+    def trip(self, reason: str) -> None:
+        self.reason = reason
+        self.open_until = time.monotonic() + self.retry_seconds
+
+
+class ORJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_UTC_Z | orjson.OPT_SERIALIZE_NUMPY)
+
+
+def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
+               settings: ServingSettings | None = None, tokens: Sequence[str] | None = None,
+               extra_routers: Iterable[APIRouter | RouterFactory] = (),
+               serving_log: bool = True) -> FastAPI:
+    """Build the feature server for ``project`` (its configured store unless ``client``)."""
+    settings = settings or load_serving_settings(project)
+    client = client or OnlineFeatureClient(project)
+    log = (ServingLogWriter(log_dir(project.project_dir, settings.log_dir),
+                            settings.log_sample_rate) if serving_log else None)
+    context = ServingContext(project, client, settings, ServingMetrics(), log,
+                             tuple(tokens) if tokens is not None else configured_tokens(),
+                             _Circuit(settings.store_retry_seconds))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        flusher = asyncio.create_task(_flush_periodically(context))
+        try:
+            yield
+        finally:
+            flusher.cancel()
+            if context.log:
+                context.log.close()
+
+    app = FastAPI(title="featureops feature server", version="1", lifespan=lifespan,
+                  default_response_class=ORJSONResponse,
+                  description="Online features of the project's feature views.")
+    app.state.context = context
+    app.state.tokens = context.tokens
+    _add_error_handlers(app, context)
+    app.include_router(_core_router(context))
+    for router in _routers(context, extra_routers):
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=context.metrics)
+    return app
+
+
+def _routers(context: ServingContext,
+             extra: Iterable[APIRouter | RouterFactory]) -> list[APIRouter]:
+    factories: list[APIRouter | RouterFactory] = list(extra)
+    for dotted in context.settings.routers:
+        module_name, _, attribute = dotted.partition(":")
+        factories.append(getattr(importlib.import_module(module_name), attribute))
+    for entry in entry_points(group=ROUTER_ENTRY_POINTS):
+        factories.append(entry.load())
+    return [item if isinstance(item, APIRouter) else item(context) for item in factories]
+
+
+async def _flush_periodically(context: ServingContext) -> None:
+    while context.log is not None:
+        await asyncio.sleep(context.settings.log_flush_seconds)
+        try:
+            await asyncio.to_thread(context.log.flush)
+        except OSError as error:  # a full disk must not take serving down
+            logger.warning("serving log flush failed: %s", error)
+
+
+def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> ORJSONResponse:
+    return ORJSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def _add_error_handlers(app: FastAPI, context: ServingContext) -> None:
+    @app.exception_handler(OnlineRequestError)
+    async def bad_request(_: Request, error: OnlineRequestError) -> ORJSONResponse:
+        return _error(400, str(error))
+
+    @app.exception_handler(StoreUnavailableError)
+    async def unavailable(_: Request, error: StoreUnavailableError) -> ORJSONResponse:
+        context.metrics.store_up.set(0)
+        return _error(503, f"online store unavailable: {error}", {"Retry-After": "1"})
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> ORJSONResponse:
+        return _error(422, _one_line(error.errors()))
+
+
+def _one_line(errors: Sequence[Any]) -> str:
+    first = errors[0]
+    location = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    return f"{location or 'body'}: {first.get('msg', 'invalid')}"
+
+
+async def _parse(request: Request, model: type[Any]) -> Any:
+    body = await request.body()
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        errors = error.errors()
+        if errors and errors[0].get("type") == "json_invalid":
+            reason = errors[0].get("ctx", {}).get("error", "")
+            raise HTTPException(400, detail=f"request body is not valid JSON: {reason}") from None
+        raise RequestValidationError(errors) from None
+
+
+def _guarded(context: ServingContext, action: Callable[[], Any]) -> Any:
+    """Run a store call behind the circuit; a failure opens it."""
+    context.circuit.check()
+    try:
+        result = action()
+    except StoreUnavailableError as error:
+        context.circuit.trip(str(error))
+        raise
+    context.metrics.store_up.set(1)
+    return result
+
+
+def _core_router(context: ServingContext) -> APIRouter:
+    router = APIRouter()
+    # tokens are fixed per app: without any, skip the per-request dependency entirely
+    secured = [Depends(require_token)] if context.tokens else []
+
+    @router.post("/features", dependencies=secured, summary="Online features",
+                 openapi_extra=_body_schema(FeaturesRequest),
+                 responses={400: {"description": "Unknown feature or bad entity keys"},
+                            413: {"description": "Too many entities or body too large"},
+                            503: {"description": "Online store unreachable"}})
+    async def features(request: Request) -> ORJSONResponse:
+        body: FeaturesRequest = await _parse(request, FeaturesRequest)
+        _check_entities(body, context.settings.max_entities)
+        response = _guarded(context, lambda: context.client.get_online_features(
+            body.features, body.service_name, body.entities, body.as_of))
+        request_id = uuid.uuid4().hex
+        _count_statuses(context, response)
+        _log(context, response, request_id)
+        return ORJSONResponse(_feast_shape(response, request_id))
+
+    @router.post("/similar", dependencies=secured, summary="Nearest entities by embedding",
+                 openapi_extra=_body_schema(SimilarRequest))
+    async def similar(request: Request) -> ORJSONResponse:
+        body: SimilarRequest = await _parse(request, SimilarRequest)
+        found = _guarded(context, lambda: find_similar(
+            context.client, body.view, body.vector, body.k, body.filter, body.feature,
+            body.entity, max_k=context.settings.max_k))
+        return ORJSONResponse({"view": body.view, "results": [
+            {"entity": item.entity, "distance": item.distance} for item in found]})
+
+    @router.get("/health", summary="Liveness and store reachability")
+    async def health() -> ORJSONResponse:
+        try:
+            _guarded(context, context.client.store.ping)
+        except StoreUnavailableError as error:
+            return _error(503, f"online store unavailable: {error}")
+        return ORJSONResponse({"status": "ok", "store": context.client.store.describe()})
+
+    @router.get("/metrics", dependencies=secured, summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(context.metrics.render(),
+                        media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    return router
+
+
+def _body_schema(model: type[Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": model.model_json_schema()}}}}
+
+
+def _check_entities(body: FeaturesRequest, limit: int) -> None:
+    counts = {len(values) for values in body.entities.values()}
+    largest = max(counts, default=0)
+    if largest > limit:
+        raise HTTPException(413, detail=f"{largest} entities exceed the limit of {limit} per "
+                                        "request (serving.max_entities)")
+
+
+def _count_statuses(context: ServingContext, response: OnlineFeatures) -> None:
+    counts = Counter(value.status for row in response.values for value in row)
+    for status, count in counts.items():
+        context.metrics.values.labels(status).inc(count)
+
+
+def _log(context: ServingContext, response: OnlineFeatures, request_id: str) -> None:
+    if context.log is not None and context.log.sampled():
+        served = datetime.now(timezone.utc)
+        context.log.append(response, request_id=request_id, served_at=served)
+
+
+def _feast_shape(response: OnlineFeatures, request_id: str) -> dict[str, Any]:
+    """Feast's column-oriented response: entity key columns, then one column per feature,
+    each with values, statuses and event timestamps."""
+    results = [{"values": [row[i] for row in response.entity_rows],
+                "statuses": ["present"] * len(response.entity_rows),
+                "event_timestamps": [None] * len(response.entity_rows)}
+               for i in range(len(response.entity_names))]
+    for j in range(len(response.feature_refs)):
+        column = [row[j] for row in response.values]
+        results.append({"values": [v.value for v in column],
+                        "statuses": [v.status for v in column],
+                        "event_timestamps": [v.event_at for v in column]})
+    metadata: dict[str, Any] = {"feature_names": [*response.entity_names,
+                                                  *response.feature_refs]}
+    if response.service:
+        metadata["service"] = response.service
+    if response.offline_views:
+        metadata["offline_views"] = response.offline_views
+    return {"request_id": request_id, "metadata": metadata, "results": results}
+
+
+def create_app_from_env() -> FastAPI:
+    """App factory for uvicorn workers: the project from ``FEATUREOPS_SERVE_PROJECT_DIR``
+    and ``FEATUREOPS_SERVE_MANIFEST`` (set by ``featureops serve``)."""
+    import os
+
+    return create_app(Project.locate(os.environ.get("FEATUREOPS_SERVE_PROJECT_DIR"),
+                                     os.environ.get("FEATUREOPS_SERVE_MANIFEST")))

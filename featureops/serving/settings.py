@@ -1,0 +1,51 @@
+"""Serving settings: the ``serving`` block of the project config (``vars.featureops.serving``
+in dbt_project.yml or ``serving:`` in featureops.yml). Tokens never live here: they come
+from ``FEATUREOPS_SERVE_TOKEN`` (comma-separated to allow rotation)."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from featureops.online.config import (
+    OnlineConfigError,
+    describe_config_error,
+    featureops_settings,
+)
+from featureops.project import Project
+
+TOKEN_ENV = "FEATUREOPS_SERVE_TOKEN"
+
+
+class ServingSettings(BaseModel):
+    """Limits, logging and plug-ins of ``featureops serve``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_entities: int = Field(default=1000, ge=1, description="Entities per request.")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Request body size.")
+    max_k: int = Field(default=1000, ge=1, description="Largest k of /similar.")
+    log_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0,
+                                   description="Share of requests written to the serving log.")
+    log_dir: str | None = Field(default=None, description="Serving log directory.")
+    log_flush_seconds: float = Field(default=5.0, gt=0, description="Serving log flush period.")
+    store_retry_seconds: float = Field(
+        default=1.0, ge=0, description="After the store fails, answer 503 without retrying "
+        "for this long (fast failure while it is down).")
+    routers: list[str] = Field(default_factory=list,
+                               description="Extra routers: 'package.module:factory'.")
+
+
+def load_serving_settings(project: Project) -> ServingSettings:
+    raw, where = featureops_settings(project, "serving")
+    try:
+        return ServingSettings.model_validate(raw)
+    except ValidationError as error:
+        raise OnlineConfigError(describe_config_error(error, where)) from None
+
+
+def configured_tokens() -> tuple[str, ...]:
+    """Accepted bearer tokens (empty: auth off)."""
+    raw = os.environ.get(TOKEN_ENV, "")
+    return tuple(token.strip() for token in raw.split(",") if token.strip())

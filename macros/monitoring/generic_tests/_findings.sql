@@ -1,0 +1,148 @@
+{#-
+    Shared by the monitoring tests. Each test returns one row per finding, in
+    the same shape (check_name, model_name, column_name, metric_name,
+    bucket_start, observed_value, expected_value, score, warn_threshold,
+    error_threshold, severity, trend, detail, alert_level), where alert_level is 1 for
+    a warning and 2 for a critical finding. The test's failure count is the
+    highest alert level (fail_calc), so dbt warns on warnings and fails on
+    critical findings; `featureops monitor` and the report read the rows.
+    var featureops_monitoring_severity (default error) can downgrade every
+    monitoring test to warn; a test's own `config: severity:` wins over it.
+-#}
+{% macro _monitoring_test_config() %}
+    {{ config(
+        fail_calc='coalesce(max(alert_level), 0)',
+        warn_if='>= 1',
+        error_if='>= 2',
+        severity=var('featureops_monitoring_severity', 'error'),
+        tags=['featureops_monitoring'],
+    ) }}
+{% endmacro %}
+
+{#- 2 at or above the error threshold, 1 at or above the warning one, else 0. -#}
+{% macro _alert_level(score, warn_threshold, error_threshold) %}
+    {%- set levels = [] -%}
+    {%- if error_threshold is not none -%}
+        {%- do levels.append('when ' ~ score ~ ' >= ' ~ error_threshold ~ ' then 2') -%}
+    {%- endif -%}
+    {%- if warn_threshold is not none -%}
+        {%- do levels.append('when ' ~ score ~ ' >= ' ~ warn_threshold ~ ' then 1') -%}
+    {%- endif -%}
+    {{- return('case ' ~ (levels | join(' ')) ~ ' else 0 end' if levels else '0') -}}
+{% endmacro %}
+
+{#- `and column = 'value'` when a filter value is given. -#}
+{% macro _filter(column, value) %}
+    {%- if value is none -%}{{ return('') }}{%- endif -%}
+    {%- if value is string -%}
+        {{ return(' and ' ~ column ~ ' = ' ~ featureops.quote_string(value)) }}
+    {%- endif -%}
+    {{ return(' and ' ~ column ~ ' in (' ~ featureops._string_list(value) ~ ')') }}
+{% endmacro %}
+
+{#- Fails with a clear message when a threshold is not a number. -#}
+{% macro _check_number(test_name, argument, value) %}
+    {%- if value is not none and (value is string or value is not number) -%}
+        {{ exceptions.raise_compiler_error(
+            test_name ~ ": " ~ argument ~ " must be a number, not '" ~ value ~ "'") }}
+    {%- endif -%}
+{% endmacro %}
+
+{#- Findings of the latest bucket of every series the filter selects. -#}
+{% macro _anomaly_findings(check_name, model, where, training_window, min_training_size,
+                           sensitivity, error_sensitivity, direction) %}
+    {%- for argument, value in [('sensitivity', sensitivity),
+                                ('error_sensitivity', error_sensitivity)] -%}
+        {{ featureops._check_number(check_name, argument, value) }}
+    {%- endfor -%}
+    {%- set directed = {'both': 'abs(z_score)', 'drop': '-z_score', 'spike': 'z_score'} -%}
+    {%- if direction not in directed -%}
+        {{ exceptions.raise_compiler_error(
+            check_name ~ ": direction must be both, drop or spike, not '" ~ direction ~ "'") }}
+    {%- endif -%}
+    with
+
+    scores as (
+        {{ featureops.metric_anomalies(
+            model, training_window=training_window, min_training_size=min_training_size,
+            where=where) }}
+    ),
+
+    tested as (
+        select *, {{ directed[direction] }} as directed_score
+        from scores
+        where is_latest_bucket and measured_in_latest_build and z_score is not null
+    )
+
+    {{ featureops._findings_select(check_name, 'tested', {
+        'model_name': 'model_name', 'column_name': 'column_name',
+        'metric_name': 'metric_name', 'bucket_start': 'bucket_start',
+        'observed_value': 'metric_value', 'expected_value': 'training_mean',
+        'score': 'z_score', 'warn_threshold': sensitivity,
+        'error_threshold': error_sensitivity, 'severity': 'severity', 'trend': 'trend'},
+        featureops._alert_level('directed_score', sensitivity, error_sensitivity)) }}
+{% endmacro %}
+
+{#-
+    Findings of distribution comparisons: level per statistic, the worst
+    wins; the score reported is the PSI, the detail lists every statistic.
+-#}
+{% macro _distribution_findings(check_name, source, column_label, thresholds) %}
+    {%- set levels = [] -%}
+    {%- for statistic, bounds in thresholds.items() -%}
+        {%- for bound in bounds -%}
+            {{ featureops._check_number(check_name, statistic ~ ' threshold', bound) }}
+        {%- endfor -%}
+        {%- if bounds[0] is not none or bounds[1] is not none -%}
+            {%- do levels.append(featureops._alert_level(
+                'abs(' ~ statistic ~ ')', bounds[0], bounds[1])) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set level = 'greatest(' ~ (levels + ['0', '0']) | join(', ') ~ ')' -%}
+    {%- set psi_bounds = thresholds.get('psi', [none, none]) -%}
+    {%- set detail -%}
+        'psi ' || {{ featureops._rounded_text('psi') }}
+            || ', jsd ' || {{ featureops._rounded_text('jensen_shannon') }}
+            || ', ks ' || coalesce({{ featureops._rounded_text('ks_statistic') }}, '-')
+            || ', mean shift ' || coalesce({{ featureops._rounded_text('mean_shift_sd') }}, '-')
+            || ' sd'
+    {%- endset -%}
+    {{ featureops._findings_select(check_name, source, {
+        'model_name': 'model_name', 'column_name': column_label, 'metric_name': "'psi'",
+        'bucket_start': 'bucket_start', 'observed_value': 'psi', 'score': 'psi',
+        'warn_threshold': psi_bounds[0], 'error_threshold': psi_bounds[1],
+        'trend': 'trend', 'detail': detail}, level) }}
+{% endmacro %}
+
+{#- A double rounded to 4 decimals, as text. -#}
+{% macro _rounded_text(expression) %}
+    {{- return('cast(round(cast(' ~ expression ~ ' as numeric), 4) as ' ~ dbt.type_string() ~ ')') -}}
+{% endmacro %}
+
+{#-
+    The finding rows of a monitoring test, in the one shape every test returns:
+    `columns` maps finding columns to SQL expressions over `source` (the others
+    are typed nulls), `level` is the alert-level expression; rows below 1 are
+    left out.
+-#}
+{% macro _findings_select(check_name, source, columns, level) %}
+    {%- set types = {
+        'model_name': dbt.type_string(), 'column_name': dbt.type_string(),
+        'metric_name': dbt.type_string(), 'bucket_start': 'timestamp',
+        'observed_value': featureops.type_double(), 'expected_value': featureops.type_double(),
+        'score': featureops.type_double(), 'warn_threshold': featureops.type_double(),
+        'error_threshold': featureops.type_double(), 'severity': dbt.type_string(),
+        'trend': dbt.type_string(), 'detail': dbt.type_string()} -%}
+    {%- for name in columns if name not in types -%}
+        {{ exceptions.raise_compiler_error("_findings_select: unknown finding column " ~ name) }}
+    {%- endfor -%}
+    select
+        cast('{{ check_name }}' as {{ dbt.type_string() }}) as check_name,
+        {%- for name, type in types.items() %}
+        {%- set expression = columns.get(name) %}
+        cast({{ 'null' if expression is none else expression }} as {{ type }}) as {{ name }},
+        {%- endfor %}
+        {{ level }} as alert_level
+    from {{ source }} as finding_source
+    where {{ level }} > 0
+{%- endmacro %}

@@ -1,0 +1,4 @@
+{#- A naive UTC datetime as a SQL timestamp literal both engines read. -#}
+{% macro timestamp_literal(value) %}
+    {{- return("cast('" ~ value.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp)") -}}
+{% endmacro %}

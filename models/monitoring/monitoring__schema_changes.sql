@@ -1,0 +1,2 @@
+{#- Columns added, removed or retyped since each relation's previous build. -#}
+{{ featureops.schema_changes(ref('monitoring__quality_metrics')) }}

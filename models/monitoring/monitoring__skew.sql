@@ -1,0 +1,6 @@
+{#- Training-serving skew per feature and serving day (or week), with trend. -#}
+{{ featureops.distribution_history(
+    ref('monitoring__skew_metrics'),
+    ['exposure', 'feature_view', 'feature', 'grain'],
+    'bucket_start',
+) }}
