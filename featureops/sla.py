@@ -32,12 +32,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from featureops.catalog import FeatureCatalog, FeatureView
 from featureops.durations import format_duration
 from featureops.exceptions import FeatureopsError
 from featureops.project import Project
+from featureops.settings import load_settings
 
 OK, VIOLATED, UNKNOWN = "ok", "violated", "unknown"
 SERVING_ENDPOINTS = ("/features", "/similar")
@@ -63,13 +64,7 @@ class SlaSettings(BaseModel):
 
 def load_sla_settings(project: Project) -> SlaSettings:
     """The project's sla settings, or a one-line error naming the file and field."""
-    from featureops.online.config import describe_config_error, featureops_settings
-
-    raw, where = featureops_settings(project, "sla")
-    try:
-        return SlaSettings.model_validate(raw)
-    except ValidationError as error:
-        raise SlaConfigError(describe_config_error(error, where)) from None
+    return load_settings(project, "sla", SlaSettings, SlaConfigError)
 
 
 @dataclass(frozen=True)

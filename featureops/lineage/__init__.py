@@ -7,8 +7,7 @@ Names are imported on first use, so importing featureops does not load sqlglot.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from featureops._lazy import lazy_exports
 
 _EXPORTS = {
     "ColumnLineage": "featureops.lineage.columns",
@@ -23,9 +22,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    # (`impact` is the submodule: its function is `featureops.lineage.impact.impact`.)
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -9,8 +9,7 @@ needs matplotlib, the summary pandas)::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from featureops._lazy import lazy_exports
 
 _EXPORTS = {
     "DriftSpec": "featureops.monitoring.replay",
@@ -26,8 +25,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'featureops.monitoring' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -13,14 +13,13 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from featureops.monitoring.errors import MonitoringError
+from featureops.profiles import DEFAULT_WAREHOUSE, DUCKDB_ENV
 from featureops.project import Project
 from featureops.rawload import load_into_postgres
 from featureops.serving.log import LOG_DIR_ENV, SCHEMA
 from featureops.serving.settings import load_serving_settings
 
 TABLE = "serving_log"
-DUCKDB_ENV = "FEATUREOPS_DUCKDB_PATH"
-DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 
 
 def serving_log_dir(project: Project) -> Path:

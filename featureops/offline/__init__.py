@@ -6,8 +6,7 @@ not pay for pyarrow and DuckDB.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from featureops._lazy import lazy_exports
 
 _EXPORTS = {
     "get_historical_features": "featureops.offline.retrieval",
@@ -22,8 +21,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'featureops.offline' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

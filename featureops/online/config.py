@@ -20,15 +20,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from featureops.exceptions import FeatureopsError
 from featureops.online.base import OnlineStore
 from featureops.online.registry import config_class, store_class
 from featureops.project import Project
+from featureops.settings import CONFIG_FILE, describe_config_error, featureops_settings
 
-CONFIG_FILE = "featureops.yml"
+__all__ = ["CONFIG_FILE", "OnlineConfigError", "StoreConfigBase", "describe_config_error",
+           "featureops_settings", "load_store_config", "open_online_store",
+           "parse_store_config"]
 DEFAULT_STORE = "sqlite"
 STORE_ENV = "FEATUREOPS_ONLINE_STORE"
 #: Keys that would put connection secrets into committed files.
@@ -46,34 +48,6 @@ class StoreConfigBase(BaseModel):
 
     type: str
     embedding_dtype: str = "float32"
-
-
-def featureops_settings(project: Project, key: str) -> tuple[dict[str, Any], str]:
-    """The raw ``key`` block (online_store, serving) and where it came from."""
-    config_path = project.project_dir / CONFIG_FILE
-    if config_path.is_file():
-        try:
-            data = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise OnlineConfigError(f"{config_path}: cannot read: {error}") from None
-        if not isinstance(data, dict):
-            raise OnlineConfigError(f"{config_path}: must be a mapping at the top level")
-        if key in data:
-            where = f"{config_path}: {key}"
-            return _mapping(data[key], where), where
-    block = project.var("featureops") or {}
-    where = f"{project.project_dir / 'dbt_project.yml'}: vars.featureops.{key}"
-    if not isinstance(block, dict):
-        raise OnlineConfigError(f"{where}: vars.featureops must be a mapping")
-    return _mapping(block.get(key), where), where
-
-
-def _mapping(value: Any, where: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise OnlineConfigError(f"{where}: must be a mapping, got {type(value).__name__}")
-    return dict(value)
 
 
 def parse_store_config(raw: dict[str, Any], where: str = "online_store") -> Any:
@@ -99,16 +73,8 @@ def parse_store_config(raw: dict[str, Any], where: str = "online_store") -> Any:
         raise OnlineConfigError(describe_config_error(error, where)) from None
 
 
-def describe_config_error(error: ValidationError, where: str) -> str:
-    """One line naming the file, block and field of the first problem."""
-    item = error.errors()[0]
-    location = ".".join(str(part) for part in item["loc"])
-    message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-    return f"{where}.{location}: {message.removeprefix('Value error, ')}"
-
-
 def load_store_config(project: Project) -> Any:
-    raw, where = featureops_settings(project, "online_store")
+    raw, where = featureops_settings(project, "online_store", OnlineConfigError)
     return parse_store_config(raw, where)
 
 

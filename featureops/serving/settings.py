@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import os
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from featureops.online.config import (
-    OnlineConfigError,
-    describe_config_error,
-    featureops_settings,
-)
+from featureops.online.config import OnlineConfigError
 from featureops.project import Project
+from featureops.settings import load_settings
 
 TOKEN_ENV = "FEATUREOPS_SERVE_TOKEN"
 
@@ -38,11 +35,7 @@ class ServingSettings(BaseModel):
 
 
 def load_serving_settings(project: Project) -> ServingSettings:
-    raw, where = featureops_settings(project, "serving")
-    try:
-        return ServingSettings.model_validate(raw)
-    except ValidationError as error:
-        raise OnlineConfigError(describe_config_error(error, where)) from None
+    return load_settings(project, "serving", ServingSettings, OnlineConfigError)
 
 
 def configured_tokens() -> tuple[str, ...]:

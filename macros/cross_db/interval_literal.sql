@@ -4,12 +4,7 @@
     `interval '7 days'` (quoted) is the one spelling DuckDB and Postgres share.
 -#}
 {% macro interval_literal(duration) %}
-    {%- set match = modules.re.fullmatch('([1-9][0-9]*)([smhdw])', duration | string) -%}
-    {%- if not match -%}
-        {{ exceptions.raise_compiler_error(
-            "featureops.interval_literal: '" ~ duration ~ "' is not a duration;"
-            ~ " use a positive integer and one of s, m, h, d, w (e.g. 7d)") }}
-    {%- endif -%}
+    {%- set parsed = featureops._parse_duration(duration) -%}
     {%- set units = {'s': 'seconds', 'm': 'minutes', 'h': 'hours', 'd': 'days', 'w': 'weeks'} -%}
-    interval '{{ match.group(1) }} {{ units[match.group(2)] }}'
+    interval '{{ parsed.count }} {{ units[parsed.unit] }}'
 {%- endmacro %}

@@ -293,21 +293,9 @@ order by {{ order_by }}
     is a duration.
 -#}
 {% macro _exact_interval(duration) %}
-    {%- set seconds = featureops._duration_seconds(duration) -%}
+    {%- set seconds = featureops.duration_seconds(duration) -%}
     interval '{{ seconds }} seconds'
 {%- endmacro %}
-
-{#- A featureops duration ('90s', '15m', '1h', '7d', '2w') in seconds. -#}
-{% macro _duration_seconds(duration) %}
-    {%- set match = modules.re.fullmatch('([1-9][0-9]*)([smhdw])', duration | string) -%}
-    {%- if not match -%}
-        {{ exceptions.raise_compiler_error(
-            "featureops: '" ~ duration ~ "' is not a duration;"
-            ~ " use a positive integer and one of s, m, h, d, w (e.g. 7d)") }}
-    {%- endif -%}
-    {%- set unit_seconds = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800} -%}
-    {{- return(match.group(1) | int * unit_seconds[match.group(2)]) -}}
-{% endmacro %}
 
 {% macro _check_point_in_time_views(views) %}
     {%- if views is string or views | length == 0 -%}

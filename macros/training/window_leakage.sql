@@ -179,7 +179,7 @@
                     'source': block.source,
                     'relation': featureops._model_relation(block.source),
                     'window': block.window,
-                    'seconds': featureops._duration_seconds(block.window),
+                    'seconds': featureops.duration_seconds(block.window),
                     'source_timestamp': source_ts,
                     'available_at': block.available_at,
                     'columns': [],
@@ -188,9 +188,9 @@
                 {%- do ordered.append(group) -%}
             {%- endif -%}
             {%- set group = groups[key] -%}
-            {%- if featureops._duration_seconds(block.window) > group.seconds -%}
+            {%- if featureops.duration_seconds(block.window) > group.seconds -%}
                 {%- do group.update({'window': block.window,
-                                     'seconds': featureops._duration_seconds(block.window)}) -%}
+                                     'seconds': featureops.duration_seconds(block.window)}) -%}
             {%- endif -%}
             {%- do group.columns.append({
                 'name': name,

@@ -26,9 +26,9 @@ def test_dispatch_picks_the_engine_override_then_the_default() -> None:
 
 def test_return_values_and_compiler_errors() -> None:
     renderer = MacroRenderer("duckdb")
-    assert renderer.render("_duration_seconds", "2w") == 1_209_600
+    assert renderer.render("duration_seconds", "2w") == 1_209_600
     with pytest.raises(MacroRenderError, match="'7 days' is not a duration"):
-        renderer.render("_duration_seconds", "7 days")
+        renderer.render("duration_seconds", "7 days")
     with pytest.raises(MacroRenderError, match="views must be a non-empty list"):
         renderer.render("point_in_time_join", "s", "ts", [])
 
