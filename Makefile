@@ -11,7 +11,7 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install demo test lint data build clean
+.PHONY: install deps demo test lint data build clean
 
 install: $(STAMP)
 
@@ -24,7 +24,11 @@ $(STAMP): pyproject.toml
 data: install
 	featureops generate
 
-build: data
+# The featureops dbt package, installed through packages.yml as any project does.
+deps: install
+	dbt deps
+
+build: data deps
 	dbt build
 
 demo: build
@@ -56,4 +60,4 @@ lint: install
 	ruff check featureops tests benchmarks
 
 clean:
-	rm -rf target logs data artifacts .pytest_cache
+	rm -rf target logs data artifacts .pytest_cache dbt_packages

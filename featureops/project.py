@@ -8,6 +8,7 @@ featureops runs on any dbt project, not only ours.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,6 +19,8 @@ import yaml
 
 from featureops.exceptions import FeatureopsError
 from featureops.manifest import Manifest, load_manifest
+
+logger = logging.getLogger(__name__)
 
 
 class ProjectConfigError(FeatureopsError):
@@ -41,7 +44,13 @@ class Project:
 
     @cached_property
     def manifest(self) -> Manifest:
-        return load_manifest(self.manifest_path)
+        from featureops.package import version_mismatch
+
+        manifest = load_manifest(self.manifest_path)
+        mismatch = version_mismatch(manifest)
+        if mismatch:
+            logger.warning("%s", mismatch)
+        return manifest
 
     @cached_property
     def dbt_config(self) -> dict[str, Any]:

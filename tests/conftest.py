@@ -56,6 +56,21 @@ class BuiltProject:
 # What a copy of the dbt project needs (no data, no venv, no build output).
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", ".sqlfluff", ".sqlfluffignore")
 PROJECT_DIRS = ("models", "macros", "seeds", "tests/dbt", "contracts")
+#: The featureops dbt package of this checkout.
+PACKAGE_DIR = REPO_ROOT / "featureops" / "dbt_package"
+
+
+def install_package(project_dir: Path, package_dir: Path = PACKAGE_DIR) -> None:
+    """What `dbt deps` does for a `local:` package: the packages.yml entry and the
+    dbt_packages/featureops link (a subprocess per copy would cost seconds)."""
+    (project_dir / "packages.yml").write_text(
+        f"packages:\n  - local: {package_dir}\n", encoding="utf-8")
+    installed = project_dir / "dbt_packages"
+    installed.mkdir(exist_ok=True)
+    link = installed / "featureops"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(package_dir, target_is_directory=True)
 
 
 def copy_project(destination: Path) -> Path:
@@ -68,7 +83,15 @@ def copy_project(destination: Path) -> Path:
     for name in PROJECT_DIRS:
         if (REPO_ROOT / name).exists():
             shutil.copytree(REPO_ROOT / name, destination / name)
+    install_package(destination)
     return destination
+
+
+@pytest.fixture(scope="session")
+def example_dependencies() -> None:
+    """`dbt deps` of the example project, once: its packages.yml names the featureops dbt
+    package of this checkout, as the README's commands install it."""
+    run_dbt(["deps"], REPO_ROOT)
 
 
 def edit_file(path: Path, old: str, new: str) -> None:
@@ -93,7 +116,8 @@ def raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def duckdb_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
+def duckdb_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+                 example_dependencies: None) -> BuiltProject:
     """`dbt build` of the example project on DuckDB (seeds, models, data and unit tests)."""
     work = tmp_path_factory.mktemp("duckdb_build")
     built = BuiltProject(
@@ -109,8 +133,8 @@ def duckdb_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Bui
 
 
 @pytest.fixture(scope="session")
-def postgres_build(raw_dir: Path,
-                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltProject]:
+def postgres_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+                   example_dependencies: None) -> Iterator[BuiltProject]:
     """`dbt build --target postgres` into private schemas, dropped afterwards."""
     from tests.services import require_postgres
 
@@ -152,7 +176,8 @@ MONITORING_DRIFT = "feat_user__spend_windows:amount_usd_avg_7d=2.5"
 
 
 @pytest.fixture(scope="session")
-def monitored_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
+def monitored_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+                    example_dependencies: None) -> BuiltProject:
     """The example project built on raw data with anomalies planted on its last day (70% of
     the transactions gone, device_type null in two thirds of the rest), then a replayed week of
     fraud-model traffic where one feature drifts (MONITORING_DRIFT), then a monitoring-only
@@ -190,11 +215,11 @@ def monitored_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         vars_arg=f"{{featureops_raw_dir: '{planted}'}}",
         extra={"serving_log": str(work / "serving_log")},
     )
-    built.dbt("build", "--select", "+path:models/monitoring", check=False)
+    built.dbt("build", "--select", "+package:featureops", check=False)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FEATUREOPS_DUCKDB_PATH", str(warehouse))
         replay_serving_traffic(Project.locate(REPO_ROOT, built.manifest_path),
                                "fraud_detection_model", "int_transactions__enriched",
                                drift=DriftSpec.parse(MONITORING_DRIFT), progress=False)
-    built.dbt("build", "--select", "path:models/monitoring", check=False)
+    built.dbt("build", "--select", "package:featureops", check=False)
     return built

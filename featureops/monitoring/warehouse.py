@@ -12,6 +12,7 @@ import pyarrow as pa
 from featureops.manifest import Node
 from featureops.monitoring.errors import MonitoringError
 from featureops.offline.warehouse import DuckDBWarehouse, PostgresWarehouse, duckdb_path
+from featureops.package import PACKAGE_NAME
 from featureops.project import Project
 from featureops.rawload import postgres_dsn_from_env
 
@@ -68,12 +69,17 @@ def open_warehouse(project: Project) -> Iterator[MonitoringWarehouse]:
 
 
 def _model(project: Project, name: str) -> Node:
-    for node in project.manifest.models.values():
-        if node.name == name and node.package_name == project.manifest.project_name:
-            return node
+    """A model of the root project, else of the featureops dbt package (the monitoring
+    models), the way an unqualified ref() resolves."""
+    packages = (project.manifest.project_name, PACKAGE_NAME)
+    for package in packages:
+        for node in project.manifest.models.values():
+            if node.name == name and node.package_name == package:
+                return node
     raise MonitoringError(
         f"{project.manifest_path}: no model '{name}'; featureops monitoring needs the "
-        "monitoring models of models/monitoring/ (see docs/monitoring.md)")
+        "featureops dbt package's monitoring models, enabled in dbt_project.yml "
+        "(vars.featureops.monitoring.enabled: true; see docs/monitoring.md)")
 
 
 def _database_name(project: Project) -> str | None:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from featureops.catalog import FeatureCatalog, TrainingSet, UnknownFeatureError
 from featureops.offline.errors import TrainingSetError
 from featureops.offline.graph import graph_from_manifest
-from featureops.offline.macros import MacroRenderer
+from featureops.offline.macros import MacroRenderer, MacroSource
 from featureops.offline.retrieval import relation_of
 from featureops.offline.warehouse import Warehouse, open_warehouse
 from featureops.project import Project
@@ -73,7 +72,7 @@ def check_leakage(project: Project | None = None, *,
                   warehouse: str | os.PathLike[str] | Warehouse | None = None,
                   training_sets: Sequence[str] | None = None,
                   max_correlation: float = DEFAULT_MAX_CORRELATION,
-                  macro_dir: Path | None = None,
+                  macros: MacroSource | None = None,
                   on_check: Callable[[str], None] | None = None) -> LeakageReport:
     """Run every leakage check on the chosen training sets (default: all) and on every
     feature view that declares windows. ``on_check`` is called before each query."""
@@ -85,9 +84,10 @@ def check_leakage(project: Project | None = None, *,
     engine, owns = open_warehouse(project, warehouse, _database(catalog))
     try:
         graph = graph_from_manifest(project.manifest)
-        renderer = MacroRenderer(engine.adapter_type, macro_dir=macro_dir, graph=graph,
-                                 ref=lambda name, version=None: relation_of(project.manifest,
-                                                                            name, version))
+        renderer = MacroRenderer(
+            engine.adapter_type, source=macros or MacroSource.from_manifest(project.manifest),
+            graph=graph,
+            ref=lambda name, version=None: relation_of(project.manifest, name, version))
         checks = [*_training_set_checks(renderer, project, chosen, max_correlation),
                   *_window_checks(renderer, graph, catalog)]
         findings = []

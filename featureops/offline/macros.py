@@ -1,5 +1,10 @@
 """Render featureops's dbt macros from Python, so the SQL of a training set or a leakage
-check is written once, in ``macros/``, and run by dbt and by featureops alike.
+check is written once, in the featureops dbt package, and run by dbt and by featureops alike.
+
+For a project, the macros rendered are the ones it was built with: dbt copies every
+installed macro's SQL into manifest.json (:meth:`MacroSource.from_manifest`), wherever
+the package was installed from. The package shipped in the wheel
+(:meth:`MacroSource.shipped`) serves tests and manifests built without it.
 
 This is a minimal stand-in for dbt's jinja context, enough for our own macros:
 ``adapter.dispatch`` (``<adapter>__name`` else ``default__name``), ``adapter.quote``,
@@ -11,24 +16,55 @@ This is a minimal stand-in for dbt's jinja context, enough for our own macros:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from featureops.manifest import Manifest
 from featureops.offline.errors import MacroRenderError
+from featureops.package import PACKAGE_NAME, package_dir, require_package_macros
 
-NAMESPACE = "featureops"
-#: Macro folders the offline side renders (relative to the dbt project's macros/).
+NAMESPACE = PACKAGE_NAME
+#: Macro folders of the package the offline side renders (the rest needs dbt itself).
 MACRO_FOLDERS = ("cross_db", "training")
 _TEST_BLOCK = re.compile(r"{%(-?)\s*test\s+(\w+)\s*\(")
 _END_TEST = re.compile(r"{%(-?)\s*endtest\s*(-?)%}")
 
 
-def default_macro_dir() -> Path:
-    """The macros/ folder shipped beside this package (the repository's dbt project)."""
-    return Path(__file__).resolve().parents[2] / "macros"
+@dataclass(frozen=True)
+class MacroSource:
+    """The SQL of the macros to render: (where it came from, text) pairs, and a label."""
+
+    origin: str
+    texts: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def from_manifest(cls, manifest: Manifest) -> MacroSource:
+        """The featureops package macros the project was built with."""
+        wanted = tuple(f"macros/{folder}/" for folder in MACRO_FOLDERS)
+        texts = tuple((f"{manifest.path}: {macro.unique_id}", macro.sql)
+                      for macro in require_package_macros(manifest)
+                      if macro.path.startswith(wanted))
+        return cls(f"{manifest.path} (featureops dbt package)", texts)
+
+    @classmethod
+    def from_directory(cls, macro_dir: Path) -> MacroSource:
+        """Every macro file of the package's folders under ``macro_dir``."""
+        folders = [macro_dir / folder for folder in MACRO_FOLDERS]
+        missing = [str(folder) for folder in folders if not folder.is_dir()]
+        if missing:
+            raise MacroRenderError(f"featureops's dbt macros are not at {', '.join(missing)}")
+        paths = sorted(path for folder in folders for path in folder.glob("*.sql"))
+        return cls(str(macro_dir), tuple((str(p), p.read_text(encoding="utf-8"))
+                                         for p in paths))
+
+    @classmethod
+    def shipped(cls) -> MacroSource:
+        """The dbt package shipped in this wheel (tests, manifests built without it)."""
+        return cls.from_directory(package_dir() / "macros")
 
 
 class _MacroReturn(Exception):  # noqa: N818 - dbt's name for the same control flow
@@ -85,11 +121,11 @@ class _Modules:
 class MacroRenderer:
     """The featureops macros of one dbt project, callable from Python for one adapter."""
 
-    def __init__(self, adapter_type: str, *, macro_dir: Path | None = None,
+    def __init__(self, adapter_type: str, *, source: MacroSource | None = None,
                  graph: Mapping[str, Any] | None = None,
                  ref: Callable[..., str] | None = None) -> None:
         self.adapter_type = adapter_type
-        self.macro_dir = Path(macro_dir or default_macro_dir())
+        self.source = source or MacroSource.shipped()
         env = jinja2.Environment(extensions=["jinja2.ext.do"], keep_trailing_newline=True)
         env.globals.update(
             adapter=_Adapter(self), exceptions=_Exceptions(), modules=_Modules(),
@@ -99,27 +135,18 @@ class MacroRenderer:
         )
         env.globals["return"] = _return
         self.macros: dict[str, Any] = {}
-        for path in self._macro_files():
-            source = _END_TEST.sub(r"{%\1 endmacro \2%}",
-                                   _TEST_BLOCK.sub(r"{%\1 macro test_\2(", path.read_text()))
-            self.macros.update(_defined_macros(env, source, path))
-
-    def _macro_files(self) -> Iterable[Path]:
-        folders = [self.macro_dir / folder for folder in MACRO_FOLDERS]
-        missing = [str(folder) for folder in folders if not folder.is_dir()]
-        if missing:
-            raise MacroRenderError(
-                f"featureops's dbt macros are not at {', '.join(missing)}; featureops renders "
-                "them from its repository checkout (install it with `pip install -e .`)"
-            )
-        return sorted(path for folder in folders for path in folder.glob("*.sql"))
+        for origin, text in self.source.texts:
+            text = _END_TEST.sub(r"{%\1 endmacro \2%}",
+                                 _TEST_BLOCK.sub(r"{%\1 macro test_\2(", text))
+            self.macros.update(_defined_macros(env, text, origin))
 
     def macro(self, name: str) -> Callable[..., Any]:
         """The macro as dbt calls it: its `return()` value, else its rendered text."""
         try:
             macro = self.macros[name]
         except KeyError:
-            raise MacroRenderError(f"no macro '{NAMESPACE}.{name}' in {self.macro_dir}") from None
+            raise MacroRenderError(f"no macro '{NAMESPACE}.{name}' in {self.source.origin}"
+                                   ) from None
 
         def call(*args: Any, **kwargs: Any) -> Any:
             try:
@@ -133,7 +160,7 @@ class MacroRenderer:
         return self.macro(name)(*args, **kwargs)
 
 
-def _defined_macros(env: jinja2.Environment, source: str, path: Path) -> dict[str, Any]:
+def _defined_macros(env: jinja2.Environment, source: str, origin: str) -> dict[str, Any]:
     """Every macro a file defines, private ``_name`` ones included (jinja's module
     attributes leave those out, but featureops.<_name> calls them)."""
     try:
@@ -142,7 +169,7 @@ def _defined_macros(env: jinja2.Environment, source: str, path: Path) -> dict[st
         for _ in template.root_render_func(context):
             pass
     except jinja2.TemplateError as error:
-        raise MacroRenderError(f"{path}: {error}") from None
+        raise MacroRenderError(f"{origin}: {error}") from None
     return {name: value for name, value in context.vars.items()
             if isinstance(value, jinja2.runtime.Macro)}
 

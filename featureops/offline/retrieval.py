@@ -20,7 +20,7 @@ from featureops.catalog import FeatureCatalog
 from featureops.manifest import Manifest
 from featureops.offline.errors import TrainingSetError
 from featureops.offline.graph import graph_from_manifest
-from featureops.offline.macros import MacroRenderer, quote_identifier
+from featureops.offline.macros import MacroRenderer, MacroSource, quote_identifier
 from featureops.offline.spine import (
     ROW_COLUMN,
     Spine,
@@ -121,7 +121,7 @@ def plan_training_set(spine: Any, features: Sequence[str] | None = None, *,
                       manifest: str | os.PathLike[str] | None = None,
                       warehouse: str | os.PathLike[str] | Warehouse | None = None,
                       memory_limit: str | None = None,
-                      macro_dir: Path | None = None) -> TrainingSetJob:
+                      macros: MacroSource | None = None) -> TrainingSetJob:
     """Plan a training set: resolve the references, load and check the spine, render the
     point-in-time join for the warehouse's engine. ``warehouse`` is the DuckDB file dbt
     built (default: FEATUREOPS_DUCKDB_PATH or data/warehouse.duckdb) or an open
@@ -135,7 +135,7 @@ def plan_training_set(spine: Any, features: Sequence[str] | None = None, *,
     engine, owns = open_warehouse(project, warehouse, _warehouse_database(catalog, references),
                                   memory_limit)
     try:
-        job = _plan(engine, project.manifest, spine, references, options, macro_dir)
+        job = _plan(engine, project.manifest, spine, references, options, macros)
     except BaseException:
         if owns:
             engine.close()
@@ -163,9 +163,10 @@ def requested_references(catalog: FeatureCatalog, features: Sequence[str] | None
 
 
 def _plan(engine: Warehouse, manifest: Manifest, spine_input: Any, references: list[str],
-          options: JoinOptions, macro_dir: Path | None) -> TrainingSetJob:
+          options: JoinOptions, macros: MacroSource | None) -> TrainingSetJob:
     spine = load_spine(spine_input, options.timestamp_column, engine, manifest)
-    renderer = MacroRenderer(engine.adapter_type, macro_dir=macro_dir,
+    renderer = MacroRenderer(engine.adapter_type,
+                             source=macros or MacroSource.from_manifest(manifest),
                              graph=graph_from_manifest(manifest),
                              ref=lambda name, version=None: relation_of(manifest, name, version))
     views = renderer.render("resolve_feature_views", references, options.full_feature_names)

@@ -13,8 +13,12 @@ marts declared as feature views) for the lineage and audit benchmarks.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any
+
+from featureops.package import PACKAGE_NAME, package_dir
 
 SCHEMA_URL = "https://schemas.getdbt.com/dbt/manifest/v{version}.json"
 _PREFIXES = ("model.", "seed.", "snapshot.", "source.", "test.", "exposure.", "metric.",
@@ -26,8 +30,12 @@ class ManifestBuilder:
 
     def __init__(self, project: str = "shop", *, adapter: str = "duckdb",
                  database: str = "dev", schema: str = "main", schema_version: int = 12,
-                 generated_at: str = "2026-11-01T00:00:00.000000Z") -> None:
+                 generated_at: str = "2026-11-01T00:00:00.000000Z",
+                 featureops_package: bool = True) -> None:
         self.project = project
+        #: Whether the project installs the featureops dbt package (its macros are then in
+        #: the manifest, as dbt writes them; the shipped package stands in for it).
+        self.featureops_package = featureops_package
         self.adapter = adapter
         self.database = database
         self.schema = schema
@@ -260,11 +268,35 @@ class ManifestBuilder:
             },
             "nodes": self.nodes, "sources": self.sources, "exposures": self.exposures,
             "metrics": self.metrics, "semantic_models": self.semantic_models,
-            "groups": self.groups, "disabled": self.disabled, "macros": {}, "docs": {},
+            "groups": self.groups, "disabled": self.disabled,
+            "macros": dict(shipped_package_macros()) if self.featureops_package else {},
+            "docs": {},
             "saved_queries": {}, "unit_tests": {},
             "parent_map": parent_map if consistent else None,
             "child_map": child_map if consistent else None,
         }
+
+
+_MACRO_BLOCK = re.compile(
+    r"{%-?\s*(macro|test)\s+(\w+)\s*\(.*?{%-?\s*end(?:macro|test)\s*-?%}", re.S)
+
+
+@cache
+def shipped_package_macros() -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The shipped featureops dbt package's macros as manifest.json holds them: one entry
+    per macro (``{% test x %}`` blocks as ``test_x``) with its path and SQL."""
+    root = package_dir()
+    entries = []
+    for path in sorted((root / "macros").rglob("*.sql")):
+        relative = path.relative_to(root).as_posix()
+        for block in _MACRO_BLOCK.finditer(path.read_text(encoding="utf-8")):
+            name = ("test_" if block.group(1) == "test" else "") + block.group(2)
+            uid = f"macro.{PACKAGE_NAME}.{name}"
+            entries.append((uid, {"name": name, "resource_type": "macro",
+                                  "package_name": PACKAGE_NAME, "path": relative,
+                                  "original_file_path": relative, "unique_id": uid,
+                                  "macro_sql": block.group(0)}))
+    return tuple(entries)
 
 
 def _columns(columns: Mapping[str, Any] | None) -> dict[str, Any]:

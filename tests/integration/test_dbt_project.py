@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 from featureops.catalog import FeatureCatalog
 from featureops.cli import run
 from featureops.dbt_runner import run_dbt
-from tests.conftest import REPO_ROOT, BuiltProject, edit_file
+from tests.conftest import PACKAGE_DIR, REPO_ROOT, BuiltProject, edit_file, install_package
 
 FEATURE_VIEWS = ["feat_user__spend_windows", "feat_user__profile", "feat_merchant__risk_windows",
                  "feat_merchant__profile", "feat_transaction__context"]
@@ -119,7 +120,9 @@ def test_unit_tests_catch_a_window_that_includes_ties(project_copy: Path, tmp_pa
                                                       duckdb_build: BuiltProject) -> None:
     """Mutation check: with `exclude current row` instead of `exclude group`, a tie at the
     same instant leaks into its own window and the dbt unit test must fail."""
-    edit_file(project_copy / "macros/features/windowed_aggregate.sql",
+    package = shutil.copytree(PACKAGE_DIR, tmp_path / "featureops_package")
+    install_package(project_copy, package)
+    edit_file(package / "macros/features/windowed_aggregate.sql",
               "and current row exclude group", "and current row exclude current row")
     env = {"FEATUREOPS_DUCKDB_PATH": str(tmp_path / "mutant.duckdb")}
     args = ["build", "--select", "+feat_user__spend_windows", "--exclude", "test_type:data",

@@ -257,7 +257,7 @@ def test_postgres_reads_the_loaded_serving_log_and_agrees_with_numpy(
                                    schema=postgres_build.extra["raw_schema"], progress=False)
     assert files == 7 and rows > 50_000
     target = tmp_path / "target"
-    run_dbt(["build", "--select", "path:models/monitoring", "--target-path", str(target),
+    run_dbt(["build", "--select", "package:featureops", "--target-path", str(target),
              "--log-path", str(tmp_path / "logs"), "--vars", postgres_build.vars_arg],
             REPO_ROOT, env=postgres_build.env, check=False)
     run_results = target / "run_results.json"

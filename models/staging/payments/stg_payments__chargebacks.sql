@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('payments', 'chargebacks') }}
+    select * from {{ payments_source('chargebacks') }}
 
 ),
 

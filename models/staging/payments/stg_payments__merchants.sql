@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('payments', 'merchants') }}
+    select * from {{ payments_source('merchants') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('payments', 'transactions') }}
+    select * from {{ payments_source('transactions') }}
 
 ),
 

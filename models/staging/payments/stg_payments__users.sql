@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('payments', 'users') }}
+    select * from {{ payments_source('users') }}
 
 ),
 

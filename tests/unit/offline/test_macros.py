@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from featureops.manifest import Manifest
 from featureops.offline.errors import MacroRenderError
-from featureops.offline.macros import MacroRenderer, quote_identifier
+from featureops.offline.macros import MacroRenderer, MacroSource, quote_identifier
+from featureops.package import PackageNotInstalledError
+from featureops.testing import ManifestBuilder
 
 VIEW = {"name": "v", "relation": '"v"', "entities": ["k"], "timestamp": "ts",
         "created_timestamp": None, "ttl": "2d", "features": [{"column": "f", "alias": "f"}]}
@@ -45,7 +48,33 @@ def test_identifiers_are_quoted() -> None:
 
 
 def test_missing_macro_folder(tmp_path: Path) -> None:
-    with pytest.raises(MacroRenderError, match="are not at .*pip install -e"):
-        MacroRenderer("duckdb", macro_dir=tmp_path)
+    with pytest.raises(MacroRenderError, match="macros are not at .*cross_db"):
+        MacroSource.from_directory(tmp_path)
     with pytest.raises(MacroRenderError, match="no macro 'featureops.nope'"):
         MacroRenderer("duckdb").render("nope")
+
+
+def test_the_macros_the_manifest_holds_are_rendered_not_the_shipped_ones() -> None:
+    """A project built with another release of the package (here: a point_in_time_join
+    that says so) gets that release's SQL, wherever the package was installed from."""
+    data = ManifestBuilder("shop").build()
+    uid = "macro.featureops.default__point_in_time_join"
+    data["macros"][uid] = {**data["macros"][uid], "macro_sql": (
+        "{% macro default__point_in_time_join(spine, timestamp, views, spine_columns, "
+        "order_by, exclusive, exclude_created_after) %}select 'built with the project' as "
+        "marker{% endmacro %}")}
+    manifest = Manifest.from_dict(data, "built.json")
+    sql = MacroRenderer("snowflake", source=MacroSource.from_manifest(manifest)).render(
+        "point_in_time_join", "s", "ts", [VIEW])
+    assert "built with the project" in sql
+    assert "built with the project" not in MacroRenderer("snowflake").render(
+        "point_in_time_join", "s", "ts", [VIEW])
+
+
+def test_a_project_without_the_package_is_told_how_to_install_it() -> None:
+    manifest = Manifest.from_dict(ManifestBuilder("shop", featureops_package=False).build(),
+                                  "bare.json")
+    with pytest.raises(PackageNotInstalledError,
+                       match=r"bare.json: the project does not install the featureops dbt "
+                             r"package .*packages.yml.*featureops package-path"):
+        MacroSource.from_manifest(manifest)

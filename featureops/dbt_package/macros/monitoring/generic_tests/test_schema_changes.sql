@@ -5,8 +5,11 @@
     Attach it to the schema-changes view (featureops.schema_changes).
 -#}
 {% test schema_changes(model, model_name=none, warn_on=['added'],
-                       error_on=['removed', 'retyped']) %}
+                       error_on=['removed', 'retyped'], configured=false) %}
     {{ featureops._monitoring_test_config() }}
+    {%- if configured -%}
+        {{ return(featureops._configured_findings('schema_changes', model)) }}
+    {%- endif %}
     {{ return(adapter.dispatch('test_schema_changes', 'featureops')(
         model, model_name, warn_on, error_on)) }}
 {% endtest %}

@@ -1,2 +1,3 @@
+{{ config(enabled=featureops.monitoring_enabled('quality')) }}
 {#- Columns added, removed or retyped since each relation's previous build. -#}
 {{ featureops.schema_changes(ref('monitoring__quality_metrics')) }}

@@ -146,3 +146,77 @@
     from {{ source }} as finding_source
     where {{ level }} > 0
 {%- endmacro %}
+
+{#-
+    The arguments a rule of vars.featureops.monitoring.tests may set, per
+    test (everything but the model the test is attached to).
+-#}
+{% macro _rule_arguments() %}
+    {{ return({
+        'column_anomalies': ['model_name', 'column_name', 'metrics', 'training_window',
+                             'min_training_size', 'sensitivity', 'error_sensitivity',
+                             'direction'],
+        'distribution_drift': ['check_name', 'column_name', 'psi_warning', 'psi_critical',
+                               'jsd_warning', 'jsd_critical', 'ks_warning', 'ks_critical',
+                               'min_current_count'],
+        'freshness_sla': ['model_name', 'warn_after', 'error_after'],
+        'schema_changes': ['model_name', 'warn_on', 'error_on'],
+        'training_serving_skew': ['exposure', 'feature', 'grain', 'psi_warning',
+                                  'psi_critical', 'jsd_warning', 'jsd_critical', 'ks_warning',
+                                  'ks_critical', 'mean_shift_warning', 'mean_shift_critical',
+                                  'min_serving_count'],
+        'volume_anomaly': ['model_name', 'training_window', 'min_training_size',
+                           'sensitivity', 'error_sensitivity', 'direction'],
+    }) }}
+{% endmacro %}
+
+{#-
+    A monitoring test attached by the package (configured=true) runs once per
+    rule of vars.featureops.monitoring.tests.<test_name>: each rule is the
+    arguments of one test, as if the test were listed once per rule in YAML.
+    No rules: one rule with the test's defaults; an empty list: no findings.
+    The findings of all rules are returned together.
+-#}
+{% macro _configured_findings(test_name, model) %}
+    {%- set where = 'vars.featureops.monitoring.tests.' ~ test_name -%}
+    {%- set rules = featureops.monitoring_settings().tests.get(test_name) -%}
+    {%- if rules is none -%}{%- set rules = [{}] -%}{%- endif -%}
+    {%- if rules is mapping or rules is string or rules is not iterable -%}
+        {{ exceptions.raise_compiler_error(where ~ " must be a list of rules (mappings of"
+            ~ " the test's arguments)") }}
+    {%- endif -%}
+    {%- set allowed = featureops._rule_arguments()[test_name] -%}
+    {%- set parts = [] -%}
+    {%- for rule in rules -%}
+        {%- if rule is not mapping -%}
+            {{ exceptions.raise_compiler_error(
+                where ~ "[" ~ loop.index0 ~ "] must be a mapping of the test's arguments") }}
+        {%- endif -%}
+        {%- for key in rule if key not in allowed -%}
+            {{ exceptions.raise_compiler_error(
+                where ~ "[" ~ loop.index0 ~ "]." ~ key ~ ": unknown argument (known: "
+                ~ allowed | join(', ') ~ ")") }}
+        {%- endfor -%}
+        {%- do parts.append('select * from (\n' ~ featureops['test_' ~ test_name](model, **rule)
+            ~ '\n) as rule_' ~ loop.index) -%}
+    {%- endfor -%}
+    {%- if not parts -%}{{ return(featureops._no_findings()) }}{%- endif -%}
+    {{ return(parts | join('\nunion all\n')) }}
+{% endmacro %}
+
+{#- The findings shape with no rows. -#}
+{% macro _no_findings() %}
+    {%- set text = dbt.type_string() -%}
+    {%- set number = featureops.type_double() -%}
+    select
+        cast(null as {{ text }}) as check_name, cast(null as {{ text }}) as model_name,
+        cast(null as {{ text }}) as column_name, cast(null as {{ text }}) as metric_name,
+        cast(null as timestamp) as bucket_start,
+        cast(null as {{ number }}) as observed_value,
+        cast(null as {{ number }}) as expected_value, cast(null as {{ number }}) as score,
+        cast(null as {{ number }}) as warn_threshold,
+        cast(null as {{ number }}) as error_threshold, cast(null as {{ text }}) as severity,
+        cast(null as {{ text }}) as trend, cast(null as {{ text }}) as detail,
+        cast(null as integer) as alert_level
+    where 1 = 0
+{% endmacro %}

@@ -6,8 +6,11 @@
     Attach it to the freshness view (featureops.freshness_history);
     model_name limits it to some relations.
 -#}
-{% test freshness_sla(model, model_name=none, warn_after=none, error_after=none) %}
+{% test freshness_sla(model, model_name=none, warn_after=none, error_after=none, configured=false) %}
     {{ featureops._monitoring_test_config() }}
+    {%- if configured -%}
+        {{ return(featureops._configured_findings('freshness_sla', model)) }}
+    {%- endif %}
     {{ return(adapter.dispatch('test_freshness_sla', 'featureops')(
         model, model_name, warn_after, error_after)) }}
 {% endtest %}

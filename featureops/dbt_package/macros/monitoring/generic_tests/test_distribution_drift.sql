@@ -9,8 +9,11 @@
 -#}
 {% test distribution_drift(model, check_name=none, column_name=none, psi_warning=0.1,
                            psi_critical=0.25, jsd_warning=none, jsd_critical=none,
-                           ks_warning=none, ks_critical=none, min_current_count=30) %}
+                           ks_warning=none, ks_critical=none, min_current_count=30, configured=false) %}
     {{ featureops._monitoring_test_config() }}
+    {%- if configured -%}
+        {{ return(featureops._configured_findings('distribution_drift', model)) }}
+    {%- endif %}
     {{ return(adapter.dispatch('test_distribution_drift', 'featureops')(
         model, check_name, column_name, psi_warning, psi_critical, jsd_warning, jsd_critical,
         ks_warning, ks_critical, min_current_count)) }}

@@ -13,8 +13,11 @@
 {% test training_serving_skew(model, exposure=none, feature=none, grain='window', psi_warning=0.1,
                               psi_critical=0.25, jsd_warning=none, jsd_critical=none,
                               ks_warning=none, ks_critical=none, mean_shift_warning=none,
-                              mean_shift_critical=none, min_serving_count=200) %}
+                              mean_shift_critical=none, min_serving_count=200, configured=false) %}
     {{ featureops._monitoring_test_config() }}
+    {%- if configured -%}
+        {{ return(featureops._configured_findings('training_serving_skew', model)) }}
+    {%- endif %}
     {{ return(adapter.dispatch('test_training_serving_skew', 'featureops')(
         model, exposure, feature, grain, psi_warning, psi_critical, jsd_warning, jsd_critical,
         ks_warning, ks_critical, mean_shift_warning, mean_shift_critical,

@@ -7,8 +7,11 @@
     settings.
 -#}
 {% test volume_anomaly(model, model_name=none, training_window=14, min_training_size=7,
-                       sensitivity=3, error_sensitivity=4, direction='both') %}
+                       sensitivity=3, error_sensitivity=4, direction='both', configured=false) %}
     {{ featureops._monitoring_test_config() }}
+    {%- if configured -%}
+        {{ return(featureops._configured_findings('volume_anomaly', model)) }}
+    {%- endif %}
     {{ return(adapter.dispatch('test_volume_anomaly', 'featureops')(
         model, model_name, training_window, min_training_size, sensitivity,
         error_sensitivity, direction)) }}

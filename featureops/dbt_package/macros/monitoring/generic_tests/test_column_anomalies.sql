@@ -9,8 +9,11 @@
 {% test column_anomalies(model, model_name=none, column_name=none,
                          metrics=['null_rate', 'distinct_count', 'mean'], training_window=14,
                          min_training_size=7, sensitivity=3, error_sensitivity=4,
-                         direction='both') %}
+                         direction='both', configured=false) %}
     {{ featureops._monitoring_test_config() }}
+    {%- if configured -%}
+        {{ return(featureops._configured_findings('column_anomalies', model)) }}
+    {%- endif %}
     {{ return(adapter.dispatch('test_column_anomalies', 'featureops')(
         model, model_name, column_name, metrics, training_window, min_training_size,
         sensitivity, error_sensitivity, direction)) }}

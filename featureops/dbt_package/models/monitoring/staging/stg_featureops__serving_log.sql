@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', enabled=featureops.monitoring_enabled('skew')) }}
 
 {#-
     The serving log, typed. Before the first request is logged there are no
@@ -9,13 +9,14 @@
     replay run again) count once.
 -#}
 {%- set serving_log = source('featureops_serving', 'serving_log') %}
+{%- set readable = featureops.resolve_external(serving_log) %}
 
 with
 
-{% if featureops.serving_log_available(serving_log) -%}
+{% if featureops.serving_log_available(serving_log, readable) -%}
 serving_log as (
 
-    select * from {{ serving_log }}
+    select * from {{ readable }}
 
 ),
 {%- else -%}
