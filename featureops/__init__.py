@@ -16,6 +16,7 @@ from featureops.durations import format_duration, parse_duration
 from featureops.exceptions import FeatureopsError
 from featureops.lineage.graph import LineageGraph
 from featureops.manifest import Column, DataTest, Exposure, Manifest, Node, Source, load_manifest
+from featureops.package import cli_version
 from featureops.project import Project
 from featureops.spec import (
     FeatureServiceSpec,
@@ -24,6 +25,9 @@ from featureops.spec import (
     TrainingSetSpec,
 )
 from featureops.validate import Problem, ValidationReport, validate_manifest
+
+#: The installed release (the wheel's metadata); the dbt package carries the same version.
+__version__ = cli_version()
 
 __all__ = [
     "AuditReport",
