@@ -6,7 +6,6 @@ rules; and the changes featureops marks `dbt_breaking` are exactly the ones dbt'
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,9 @@ from featureops.cli import run
 from featureops.contracts.contract import contracts_from_manifest
 from featureops.dbt_runner import run_dbt
 from featureops.manifest import load_manifest
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, copy_project
 
 pytestmark = pytest.mark.slow
-PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt",
-                 "contracts/registry")
 
 # Edits to the example project's YAML: (file, old text, new text). The first two are
 # forbidden under `backward` (the mode of every example view); the rest are allowed under
@@ -49,18 +46,6 @@ PLANTED = [
      "      - name: merchant_distance_km\n        description: New.\n"
      "        data_type: double precision\n      - name: is_night\n"),
 ]
-
-
-def copy_project(dest: Path) -> Path:
-    """The parts of the example project dbt reads, copied into ``dest``."""
-    for part in PROJECT_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, dest / part)
-        elif source.is_file():
-            (dest / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / part)
-    return dest
 
 
 def _dbt(project: Path, target: Path, *args: str):

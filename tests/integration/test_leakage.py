@@ -4,7 +4,6 @@ finding every leak planted in a broken copy of it (each finding naming model and
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,7 @@ from featureops.cli import cli
 from featureops.dbt_runner import run_dbt
 from featureops.offline.leakage import check_leakage
 from featureops.project import Project
-from tests.conftest import REPO_ROOT
-
-PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
+from tests.conftest import copy_project
 
 LEAKY_TRAINING_SET_SQL = """
 -- depends_on: {{ ref('feat_user__profile') }}
@@ -117,13 +114,7 @@ countries as (""")
 
 @pytest.fixture(scope="module")
 def broken_project(duckdb_build, tmp_path_factory) -> tuple[Project, Path]:
-    root = tmp_path_factory.mktemp("broken_project")
-    for part in PROJECT_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, root / part)
-        elif source.exists():
-            shutil.copy(source, root / part)
+    root = copy_project(tmp_path_factory.mktemp("broken_project"))
     plant_leaks(root)
     warehouse = root / "warehouse.duckdb"
     env = {"FEATUREOPS_TARGET": "dev", "FEATUREOPS_DUCKDB_PATH": str(warehouse)}

@@ -22,7 +22,7 @@ from featureops.lineage.training import training_lineage
 from tests.browser import browser_page, save_screenshot
 from tests.conftest import REPO_ROOT, BuiltProject
 
-P = "featureops"
+P = "fraud_example"  # the example project's name: the prefix of its unique ids
 VIEWS = ["feat_user__spend_windows", "feat_user__profile", "feat_merchant__risk_windows",
          "feat_merchant__profile", "feat_transaction__context"]
 

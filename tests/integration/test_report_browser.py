@@ -64,7 +64,7 @@ def test_the_report_in_chromium_shows_health_skew_and_links_the_lineage(
         assert drifted.count() == 1 and drifted.get_attribute("data-level") == "critical"
         assert page.locator("#skew svg").count() >= 3  # PSI bars, PSI per day, overlays
         assert page.locator("#findings-table tbody tr.critical").count() >= 4
-        assert page.locator("#tests-table tbody tr").count() >= 8
+        assert page.locator("#tests-table tbody tr").count() >= 7  # one per test kind
         save_screenshot(page, "monitoring_report")
         page.click("#lineage-link")
         page.wait_for_load_state()
