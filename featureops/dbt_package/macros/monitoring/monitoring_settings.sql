@@ -14,7 +14,7 @@
                 - {name: spend_week_over_month, model: feat_user__spend_windows,
                    reference_window: [35d, 7d], current_window: [7d, null]}
               skew:               # training set against the serving log
-                training_sets: [train_fraud__transactions]
+                training_sets: [train_my_model__spine]
                 serving_window: 7d
 
     Names are models of the root project (or package.model). The lists are
