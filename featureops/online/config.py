@@ -6,7 +6,7 @@ The project chooses its store in ``dbt_project.yml``::
       featureops:
         online_store:
           type: redis            # sqlite (default) | redis | package.module.NameOnlineStore
-          key_prefix: featureops
+          key_prefix: fraud_prod # default: featureops:<dbt project name>
 
 or in a ``featureops.yml`` beside it (top-level ``online_store:``; it wins over the vars).
 ``FEATUREOPS_ONLINE_STORE`` overrides the type (handy to point the same project at Redis).

@@ -1,6 +1,8 @@
 """The production online store: Redis (redis-py with hiredis).
 
-Each view version's records are plain string keys ``<prefix>:<view>:<version>:<entity>``
+Each view version's records are plain string keys ``<prefix>:<view>:<version>:<entity>``,
+where the prefix defaults to ``featureops:<dbt project name>`` so that two projects
+sharing one Redis never read or overwrite each other's keys
 holding encoded records (one GET/MGET per lookup, no per-field hashes). Full runs write
 with ``MSET`` commands framed in bulk (``redis_protocol``); the pointer flip, upserts and
 reads are Lua scripts, so each is atomic and a read of several views is one round trip.
@@ -43,10 +45,11 @@ from featureops.online.encoding import EncodedBatch
 from featureops.online.layout import RecordLayout
 from featureops.online.redis_protocol import mset_commands
 from featureops.online.similarity_cache import MatrixCache
+from featureops.project import project_name
 from featureops.spec import IDENTIFIER_PATTERN
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
-_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
+_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
 _T = TypeVar("_T")
 
 
@@ -54,7 +57,8 @@ class RedisOnlineStoreConfig(StoreConfigBase):
     """``online_store`` block for Redis; the connection itself comes from the environment."""
 
     type: Literal["redis", "featureops.online.redis.RedisOnlineStore"] = "redis"
-    key_prefix: str = "featureops"
+    #: None: ``featureops:<dbt project name>`` (see ``default_key_prefix``).
+    key_prefix: str | None = None
     url_env: str = "FEATUREOPS_REDIS_URL"
     password_env: str = "FEATUREOPS_REDIS_PASSWORD"
     tls_env: str = "FEATUREOPS_REDIS_TLS"
@@ -66,10 +70,15 @@ class RedisOnlineStoreConfig(StoreConfigBase):
 
     @field_validator("key_prefix")
     @classmethod
-    def _safe_prefix(cls, value: str) -> str:
-        if not _PREFIX_PATTERN.fullmatch(value):
+    def _safe_prefix(cls, value: str | None) -> str | None:
+        if value is not None and not _PREFIX_PATTERN.fullmatch(value):
             raise ValueError("use letters, digits, '_', '.' and '-' only (it starts every key)")
         return value
+
+
+def default_key_prefix(project_dir: Path) -> str:
+    """Keys of a project without an explicit ``key_prefix``: namespaced by its dbt name."""
+    return f"featureops:{project_name(project_dir)}"
 
 
 class RedisOnlineStore(OnlineStore):
@@ -77,6 +86,7 @@ class RedisOnlineStore(OnlineStore):
 
     def __init__(self, config: RedisOnlineStoreConfig, project_dir: Path) -> None:
         super().__init__(config, project_dir)
+        self.key_prefix = config.key_prefix or default_key_prefix(project_dir)
         url = os.environ.get(config.url_env) or DEFAULT_URL
         if os.environ.get(config.tls_env, "").lower() in ("1", "true", "yes"):
             url = re.sub(r"^redis://", "rediss://", url)
@@ -99,12 +109,12 @@ class RedisOnlineStore(OnlineStore):
         self.matrices = MatrixCache()
 
     def describe(self) -> str:
-        return f"{self._where} (prefix {self.config.key_prefix})"
+        return f"{self._where} (prefix {self.key_prefix})"
 
     def _base(self, view: str) -> str:
         if not IDENTIFIER_PATTERN.fullmatch(view):
             raise ValueError(f"view name {view!r} is not an identifier")
-        return f"{self.config.key_prefix}:{view}"
+        return f"{self.key_prefix}:{view}"
 
     def _call(self, action: Callable[[], _T]) -> _T:
         """Run a Redis call; an unreachable server becomes StoreUnavailableError."""
@@ -310,7 +320,7 @@ class RedisOnlineStore(OnlineStore):
     # --- reads ------------------------------------------------------------------------
 
     def read(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[ViewSnapshot]:
-        args: list[Any] = [self.config.key_prefix, len(requests)]
+        args: list[Any] = [self.key_prefix, len(requests)]
         for view, keys in requests:
             self._base(view)
             args += [view, len(keys), *keys]
