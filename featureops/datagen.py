@@ -41,6 +41,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from featureops.files import replacing, write_text_atomic
+
 __all__ = [
     "CATEGORIES",
     "COUNTRIES",
@@ -419,7 +421,7 @@ def generate(
         "files": {t: {"path": p.name, "sha256": _sha256(p), "bytes": p.stat().st_size}
                   for t, p in paths.items()},
     }
-    _atomic_write_bytes(manifest_path, (json.dumps(manifest, indent=2) + "\n").encode())
+    write_text_atomic(manifest_path, json.dumps(manifest, indent=2) + "\n")
     return GenerationSummary(
         paths, row_counts=row_counts, parameters=params, manifest_path=manifest_path,
         skipped=False, elapsed_seconds=time.perf_counter() - started)
@@ -482,21 +484,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def _partial(path: Path) -> Path:
-    # Written next to the target and renamed at the end, so readers never see half a file.
-    return path.with_name(f".{path.name}.partial")
-
-
 def _write_table(path: Path, table: pa.Table) -> None:
-    tmp = _partial(path)
-    pq.write_table(table, tmp, row_group_size=DEFAULT_CHUNK_ROWS, **_PARQUET_OPTIONS)
-    os.replace(tmp, path)
+    with replacing(path) as partial:
+        pq.write_table(table, partial, row_group_size=DEFAULT_CHUNK_ROWS, **_PARQUET_OPTIONS)
 
 
 class _RateColumn(ProgressColumn):
@@ -820,8 +810,8 @@ def _write_transactions(path: Path, w: _World, seq: np.random.SeedSequence, chun
     # One child seed per slice: the data depends on the parameters only, never on timing.
     children = seq.spawn(len(slices))
     next_id, labels = 1, []
-    tmp = _partial(path)
-    with pq.ParquetWriter(tmp, SCHEMAS["transactions"], **_PARQUET_OPTIONS) as writer:
+    with replacing(path) as partial, pq.ParquetWriter(partial, SCHEMAS["transactions"],
+                                                      **_PARQUET_OPTIONS) as writer:
         for (h0, h1), child in zip(slices, children, strict=True):
             rng = np.random.default_rng(child)
             ev, fraud_devices = _slice_events(w, rng, h0, h1)
@@ -830,7 +820,6 @@ def _write_transactions(path: Path, w: _World, seq: np.random.SeedSequence, chun
             labels.append(_labels(rng, ev, next_id))
             next_id += table.num_rows
             advance(table.num_rows)
-    os.replace(tmp, path)
     return next_id - 1, _chargebacks_table(labels)
 
 

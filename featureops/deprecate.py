@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from featureops.exceptions import FeatureopsError
-from featureops.lineage.files import write_text_atomic
+from featureops.files import write_text_atomic
 from featureops.lineage.graph import LineageGraph, featureops_block
 from featureops.lineage.impact import OwnerNotice, impact
 

@@ -73,7 +73,7 @@ def audit(fmt: str, out: str | None, only: tuple[str, ...], packages: tuple[str,
     report = run_audit(manifest, config, today=_today(as_of), registry=registry,
                        lineage=lineage, only=only)
     if out:
-        from featureops.lineage.files import write_text_atomic
+        from featureops.files import write_text_atomic
 
         write_text_atomic(Path(out), str(render(report, fmt)))
         console().print(render_table(report).renderables[-1])

@@ -263,11 +263,12 @@ def export(models: tuple[str, ...], format_: str, out_dir: str | None,
     if out_dir is None:
         print_json(schemas)
         return
+    from featureops.files import write_text_atomic
+
     directory = Path(out_dir)
-    directory.mkdir(parents=True, exist_ok=True)
     for label, schema in schemas.items():
-        (directory / f"{label}.schema.json").write_text(
-            json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_text_atomic(directory / f"{label}.schema.json",
+                          json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
     console().print(f"wrote {len(schemas)} JSON Schema file(s) to {directory}")
 
 
@@ -307,7 +308,9 @@ def scaffold(model: str, warehouse: str | None, catalog: str | None, out: str | 
     target = Path(out)
     if target.exists() and not force:
         raise click.UsageError(f"{target} exists; pass --force to overwrite it")
-    target.write_text(text, encoding="utf-8")
+    from featureops.files import write_text_atomic
+
+    write_text_atomic(target, text)
     console().print(f"wrote the contract of {model} ({len(result.columns)} columns) to {target}")
 
 

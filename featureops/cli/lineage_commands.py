@@ -21,7 +21,7 @@ def _emit(output: Any, out: str | None) -> None:
     """Write a string to --out (atomically) or stdout; rich renderables to the console."""
     if isinstance(output, str):
         if out:
-            from featureops.lineage.files import write_text_atomic
+            from featureops.files import write_text_atomic
 
             write_text_atomic(Path(out), output)
             click.echo(f"wrote {out}", err=True)

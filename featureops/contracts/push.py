@@ -123,7 +123,8 @@ class DeadLetter:
         with self._lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+                # 0o666: the umask decides, as for every file featureops writes
+                descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
                 try:
                     os.write(descriptor, payload)
                     os.fsync(descriptor)

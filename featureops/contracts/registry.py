@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 from featureops.contracts.contract import Contract, version_sort_key
 from featureops.exceptions import FeatureopsError
+from featureops.files import write_text_atomic
 
 FORMAT = 1
 DEFAULT_REGISTRY_DIR = Path("contracts") / "registry"
@@ -154,16 +154,7 @@ class Registry:
     def write(self, history: ModelHistory) -> Path:
         """Write one model's file atomically (temporary file, then rename)."""
         path = self.path_for(history.model)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = render_history(history)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_text_atomic(path, render_history(history))
         return path
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pyarrow as pa
 
 from featureops.catalog import FeatureCatalog
+from featureops.files import replacing
 from featureops.manifest import Manifest
 from featureops.offline.errors import TrainingSetError
 from featureops.offline.graph import graph_from_manifest
@@ -239,15 +240,7 @@ def _restore_types(table: pa.Table, spine_schema: pa.Schema) -> pa.Table:
 
 
 def _write_parquet_atomically(table: pa.Table, out: Path) -> None:
-    import uuid
-
     import pyarrow.parquet as pq
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
-    try:
+    with replacing(out) as partial:
         pq.write_table(table, partial, compression="zstd")
-        os.replace(partial, out)
-    finally:
-        if partial.exists():
-            partial.unlink()

@@ -22,6 +22,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from featureops.files import replacing
 from featureops.online.sdk import OnlineFeatures
 
 LOG_DIR_ENV = "FEATUREOPS_SERVING_LOG_DIR"
@@ -129,9 +130,8 @@ class ServingLogWriter:
             self.directory.mkdir(parents=True, exist_ok=True)
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
             final = self.directory / f"serving_log_{stamp}_{uuid.uuid4().hex[:8]}.parquet"
-            temporary = final.with_name(f".{final.name}.tmp")
-            pq.write_table(table, temporary)
-            os.replace(temporary, final)
+            with replacing(final) as partial:
+                pq.write_table(table, partial)
             self.files_written.append(final)
             return final
 
