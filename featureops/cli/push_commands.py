@@ -87,14 +87,16 @@ def _open(file: str) -> IO[bytes]:
 
 
 def _batches(stream: IO[bytes], file: str, size: int
-             ) -> Iterator[tuple[list[tuple[str, str]], int]]:
-    """Lines as (``file:line``, text) in batches, with the bytes each batch consumed."""
+             ) -> Iterator[tuple[list[tuple[str, bytes]], int]]:
+    """Lines as (``file:line``, bytes) in batches, with the bytes each batch consumed."""
+    from featureops.contracts.push import ndjson_lines
+
     name = "stdin" if file == "-" else Path(file).name
-    batch: list[tuple[str, str]] = []
+    batch: list[tuple[str, bytes]] = []
     consumed = 0
-    for number, line in enumerate(stream, start=1):
+    for number, line in ndjson_lines(stream):
         consumed += len(line)
-        batch.append((f"{name}:{number}", line.decode("utf-8", "backslashreplace")))
+        batch.append((f"{name}:{number}", line))
         if len(batch) == size:
             yield batch, consumed
             batch, consumed = [], 0

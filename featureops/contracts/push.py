@@ -16,6 +16,7 @@ the error says so and the input (file or request) still holds the accepted recor
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import threading
@@ -147,10 +148,17 @@ class Incoming:
     parse_error: str | None = None
 
 
-def parse_lines(lines: Iterable[tuple[str, str]]) -> Iterator[Incoming]:
-    """``(source, text)`` lines of JSONL into Incoming records; blank lines skipped."""
-    for source, text in lines:
-        stripped = text.rstrip("\r\n")
+def ndjson_lines(body: bytes | Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """The lines of JSON lines input (a request body, or a binary file or stdin), numbered
+    from 1 and split on ``\\n`` only: ``str.splitlines()`` also splits on U+2028, U+2029
+    and U+0085, which a JSON string may hold, turning one record into two invalid ones."""
+    return enumerate(io.BytesIO(body) if isinstance(body, bytes) else body, start=1)
+
+
+def parse_lines(lines: Iterable[tuple[str, bytes]]) -> Iterator[Incoming]:
+    """``(source, line)`` lines of JSONL into Incoming records; blank lines skipped."""
+    for source, line in lines:
+        stripped = line.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
         if not stripped.strip():
             continue
         try:

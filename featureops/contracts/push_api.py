@@ -28,6 +28,7 @@ from featureops.contracts.push import (
     PushConfigError,
     UnauthorizedProducerError,
     authorize,
+    ndjson_lines,
     parse_lines,
     store_writer,
 )
@@ -88,10 +89,8 @@ def _bearer(request: Request) -> str | None:
 
 
 def _incoming(body: bytes, content_type: str) -> list[Incoming]:
-    text = body.decode("utf-8", "backslashreplace")
     if content_type.split(";")[0].strip().lower() in NDJSON_TYPES:
-        return list(parse_lines((f"line {n}", line)
-                                for n, line in enumerate(text.splitlines(), start=1)))
+        return list(parse_lines((f"line {n}", line) for n, line in ndjson_lines(body)))
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as error:
