@@ -14,17 +14,29 @@ from featureops.project import Project
 
 
 def project_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add --project-dir and --manifest, and pass a located `Project` as `project`."""
+    """Add --project-dir, --manifest and dbt's profile options, and pass a located
+    `Project` as `project`."""
 
     @click.option("--project-dir", type=click.Path(file_okay=False), default=None,
                   help="dbt project directory [default: $DBT_PROJECT_DIR or .].")
     @click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=True),
                   default=None,
                   help="manifest.json to read [default: <project>/<target-path>/manifest.json].")
+    @click.option("--profiles-dir", type=click.Path(file_okay=False), default=None,
+                  help="Folder of profiles.yml [default: $DBT_PROFILES_DIR, else the project "
+                       "folder if it has one, else ~/.dbt].")
+    @click.option("--profile", default=None,
+                  help="dbt profile [default: $DBT_PROFILE, else dbt_project.yml's profile].")
+    @click.option("--target", "-t", default=None,
+                  help="Profile target to read [default: $DBT_TARGET, else the profile's "
+                       "target].")
     @functools.wraps(command)
     def wrapper(*args: Any, project_dir: str | None, manifest_path: str | None,
+                profiles_dir: str | None, profile: str | None, target: str | None,
                 **kwargs: Any) -> Any:
-        return command(*args, project=Project.locate(project_dir, manifest_path), **kwargs)
+        project = Project.locate(project_dir, manifest_path, profiles_dir=profiles_dir,
+                                 profile=profile, target=target)
+        return command(*args, project=project, **kwargs)
 
     return wrapper
 
