@@ -23,28 +23,12 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-__all__ = ["load_into_postgres", "pg_column_type", "postgres_dsn_from_env", "quote_ident"]
+__all__ = ["load_into_postgres", "pg_column_type", "quote_ident"]
 
 _IDENT = re.compile(r"[a-z_][a-z0-9_]*")
 _MAX_IDENT = 63  # NAMEDATALEN - 1; longer names would be silently truncated by Postgres
 _LOADING_SUFFIX = "__loading"
 _CSV_OPTIONS = pacsv.WriteOptions(include_header=False, batch_size=16_384)
-
-
-def postgres_dsn_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """psycopg2.connect() keywords from the variables profiles.yml's postgres target reads.
-
-    FEATUREOPS_PG_HOST/_PORT/_USER/_DATABASE and DBT_ENV_SECRET_PG_PASSWORD, with the same
-    defaults, so `load-raw` writes where `dbt --target postgres` will read.
-    """
-    env = os.environ if environ is None else environ
-    return {
-        "host": env.get("FEATUREOPS_PG_HOST", "127.0.0.1"),
-        "port": int(env.get("FEATUREOPS_PG_PORT", "5432")),
-        "user": env.get("FEATUREOPS_PG_USER", "postgres"),
-        "password": env.get("DBT_ENV_SECRET_PG_PASSWORD", ""),
-        "dbname": env.get("FEATUREOPS_PG_DATABASE", "test"),
-    }
 
 
 def quote_ident(name: str) -> str:

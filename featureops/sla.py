@@ -395,17 +395,11 @@ def _attach_warehouse(sources: Sources, project: Project, catalog: FeatureCatalo
 
 
 def _open_warehouse(project: Project, catalog: FeatureCatalog, explicit: str | None) -> Any:
-    from featureops.offline.warehouse import DuckDBWarehouse, PostgresWarehouse, duckdb_path
+    """The selected dbt target's warehouse (``explicit``: a DuckDB file instead)."""
+    from featureops.engines import open_engine
 
-    if project.manifest.adapter_type == "postgres":
-        from featureops.rawload import postgres_dsn_from_env
-
-        try:
-            return PostgresWarehouse(postgres_dsn_from_env())
-        except Exception as error:  # psycopg2.Error, without importing the driver here
-            raise SlaConfigError(f"cannot connect to Postgres: {error}") from None
     databases = {v.model.database for v in catalog.views.values() if v.model.database}
-    return DuckDBWarehouse(duckdb_path(project, explicit), next(iter(databases), None))
+    return open_engine(project, warehouse=explicit, database=next(iter(databases), None))
 
 
 def _attach_online(sources: Sources, project: Project) -> None:

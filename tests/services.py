@@ -3,8 +3,8 @@
 A test that needs a service calls ``require_postgres()`` / ``require_redis()``. When the
 service is unreachable the test is skipped with the reason, unless
 ``FEATUREOPS_REQUIRE_SERVICES=1`` (CI), where a silently skipped suite would hide a broken
-environment, so the test fails instead. Connection settings follow the same
-``FEATUREOPS_PG_*`` variables as profiles.yml.
+environment, so the test fails instead. Postgres is the example project's ``postgres``
+profile target, read as featureops reads it.
 """
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ from __future__ import annotations
 import functools
 import os
 import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REPO_ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_TARGET = "postgres"
 
 
 def _unavailable(reason: str) -> None:
@@ -26,10 +29,15 @@ def _unavailable(reason: str) -> None:
 
 
 def postgres_dsn() -> dict[str, Any]:
-    """psycopg2.connect() keywords for the test Postgres (same source as `load-raw`)."""
-    from featureops.rawload import postgres_dsn_from_env
+    """psycopg2.connect() keywords of the example project's postgres target (what dbt and
+    `featureops load-raw` connect with)."""
+    from featureops.engines.postgres_engine import connect_kwargs
+    from featureops.profiles import load_target
+    from featureops.project import Project
 
-    return postgres_dsn_from_env()
+    project = Project.locate(REPO_ROOT, REPO_ROOT / "target" / "manifest.json",
+                             profiles_dir=REPO_ROOT, target=POSTGRES_TARGET)
+    return connect_kwargs(load_target(project).credentials)
 
 
 @functools.lru_cache(maxsize=1)
@@ -41,7 +49,7 @@ def _postgres_problem() -> str | None:
         return "psycopg2 is not installed (pip install featureops[postgres])"
     dsn = postgres_dsn()
     try:
-        conn = psycopg2.connect(**dsn, connect_timeout=3)
+        conn = psycopg2.connect(**{**dsn, "connect_timeout": 3})
     except psycopg2.Error as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
         return f"Postgres at {dsn['host']}:{dsn['port']}/{dsn['dbname']} unreachable: {first_line}"

@@ -4,7 +4,6 @@ and contract scaffolding (docs/contracts.md)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
@@ -279,8 +278,7 @@ def _node_label(node) -> str:
 @contracts.command()
 @click.argument("model")
 @click.option("--warehouse", type=click.Path(dir_okay=False), default=None,
-              help="DuckDB file dbt built [default: $FEATUREOPS_DUCKDB_PATH or "
-                   "<project>/data/warehouse.duckdb].")
+              help="A DuckDB file dbt built [default: the selected dbt target's warehouse].")
 @click.option("--catalog", type=click.Path(dir_okay=False), default=None,
               help="Take the types from this catalog.json instead (any engine, no "
                    "not-null evidence).")
@@ -291,16 +289,16 @@ def _node_label(node) -> str:
 def scaffold(model: str, warehouse: str | None, catalog: str | None, out: str | None,
              force: bool, project: Project) -> None:
     """Write the contract YAML of MODEL (a model without one) from what was built."""
-    from featureops.contracts.scaffold import scaffold_from_catalog, scaffold_from_duckdb
+    from featureops.contracts.scaffold import scaffold_from_catalog, scaffold_from_warehouse
+    from featureops.engines import open_engine
 
     manifest = project.manifest
     node = manifest.find_model(model)
     if catalog:
         result = scaffold_from_catalog(manifest, node, Path(catalog))
     else:
-        path = Path(warehouse or os.environ.get("FEATUREOPS_DUCKDB_PATH") or
-                    project.project_dir / "data" / "warehouse.duckdb")
-        result = scaffold_from_duckdb(manifest, node, path)
+        with open_engine(project, warehouse=warehouse) as engine:
+            result = scaffold_from_warehouse(manifest, node, engine)
     text = result.to_yaml()
     if out is None:
         click.echo(text, nl=False)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from featureops.cli.options import console
+from featureops.cli.options import console, project_options
+from featureops.project import Project
 
 
 @click.command()
@@ -40,22 +41,25 @@ def generate(out_dir: str, n_transactions: int, n_users: int | None, n_merchants
 
 
 @click.command(name="load-raw")
+@project_options
 @click.option("--raw-dir", type=click.Path(file_okay=False, exists=True), default="data/raw",
               show_default=True, help="Directory written by `featureops generate`.")
 @click.option("--schema", default=lambda: os.environ.get("FEATUREOPS_RAW_SCHEMA", "raw"),
               show_default="$FEATUREOPS_RAW_SCHEMA or raw", help="Target Postgres schema.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def load_raw(raw_dir: str, schema: str, quiet: bool) -> None:
+def load_raw(project: Project, raw_dir: str, schema: str, quiet: bool) -> None:
     """Copy the raw Parquet into Postgres tables (engines that cannot read Parquet).
 
-    Connection settings come from the same environment variables as profiles.yml's
-    postgres target: FEATUREOPS_PG_HOST, _PORT, _USER, _DATABASE and
-    DBT_ENV_SECRET_PG_PASSWORD.
+    The Postgres is the one of the selected dbt profile target (--profiles-dir, --target;
+    as dbt finds it), which must be a postgres target.
     """
-    from featureops.rawload import load_into_postgres, postgres_dsn_from_env
+    from featureops.engines import postgres_target
+    from featureops.engines.postgres_engine import connect_kwargs
+    from featureops.rawload import load_into_postgres
 
-    counts = load_into_postgres(Path(raw_dir), postgres_dsn_from_env(), schema=schema,
-                                progress=not quiet)
+    target = postgres_target(project, "load-raw")
+    counts = load_into_postgres(Path(raw_dir), connect_kwargs(target.credentials),
+                                schema=schema, progress=not quiet)
     console().print(f"loaded into schema {schema}: " + ", ".join(
         f"{name} {count:,}" for name, count in counts.items()))
 

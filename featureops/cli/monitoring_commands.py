@@ -125,13 +125,16 @@ def replay(project: Project, exposure: str, requests_model: str, timestamp_colum
 def load_serving_log(project: Project, log_directory: str | None, schema: str,
                      quiet: bool) -> None:
     """Copy the serving log into Postgres (<schema>.serving_log), for the skew monitors on
-    engines that cannot read Parquet. Connection settings as for load-raw."""
+    engines that cannot read Parquet. The Postgres is the selected dbt target's."""
+    from featureops.engines import postgres_target
+    from featureops.engines.postgres_engine import connect_kwargs
     from featureops.monitoring.serving_log import load_serving_log as load
     from featureops.monitoring.serving_log import serving_log_dir
-    from featureops.rawload import postgres_dsn_from_env
 
+    target = postgres_target(project, "load-serving-log")
     directory = Path(log_directory) if log_directory else serving_log_dir(project)
-    files, rows = load(directory, postgres_dsn_from_env(), schema=schema, progress=not quiet)
+    files, rows = load(directory, connect_kwargs(target.credentials), schema=schema,
+                       progress=not quiet)
     console().print(f"loaded {rows:,} serving-log rows from {files} file(s) in {directory} "
                     f"into {schema}.serving_log")
 

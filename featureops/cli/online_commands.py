@@ -16,8 +16,8 @@ from featureops.project import Project
 TIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f"]
 warehouse_option = click.option(
     "--warehouse", type=click.Path(dir_okay=False), default=None,
-    help="DuckDB file dbt built [default: $FEATUREOPS_DUCKDB_PATH, else the DuckDB target's "
-         "path in profiles.yml, else data/warehouse.duckdb].")
+    help="A DuckDB file dbt built [default: the selected dbt target's warehouse, DuckDB or "
+         "Postgres].")
 select_option = click.option("--select", "-s", "select", multiple=True, metavar="VIEW",
                              help="Feature view to include (repeatable) [default: every online "
                                   "view].")

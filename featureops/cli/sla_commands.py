@@ -16,8 +16,8 @@ from featureops.project import Project
 @click.argument("views", nargs=-1)
 @project_options
 @click.option("--warehouse", type=click.Path(dir_okay=False), default=None,
-              help="DuckDB file dbt built [default: $FEATUREOPS_DUCKDB_PATH or "
-                   "<project>/data/warehouse.duckdb]; Postgres targets use FEATUREOPS_PG_*.")
+              help="A DuckDB file dbt built [default: the selected dbt target's "
+                   "warehouse, DuckDB or Postgres].")
 @click.option("--metrics", default=None, metavar="URL|FILE",
               help="The feature server's /metrics (URL, or a saved Prometheus text file).")
 @click.option("--run-results", type=click.Path(dir_okay=False), default=None,

@@ -32,8 +32,8 @@ from featureops.project import Project
 @click.option("--exclude-created-after", is_flag=True,
               help="Skip feature rows created after the prediction time (backfills).")
 @click.option("--warehouse", default=None, type=click.Path(dir_okay=False),
-              help="DuckDB file dbt built [default: $FEATUREOPS_DUCKDB_PATH or "
-                   "data/warehouse.duckdb].")
+              help="A DuckDB file dbt built [default: the selected dbt target's "
+                   "warehouse, DuckDB or Postgres].")
 @click.option("--memory-limit", default=None, metavar="SIZE",
               help="Cap DuckDB's memory (e.g. 1GB); it spills to disk beyond it.")
 @project_options
@@ -114,8 +114,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
 @click.option("--max-correlation", type=click.FloatRange(0, 1, min_open=True), default=0.95,
               show_default=True, help="Warn when |Pearson r| of a feature and a label exceeds it.")
 @click.option("--warehouse", default=None, type=click.Path(dir_okay=False),
-              help="DuckDB file dbt built [default: $FEATUREOPS_DUCKDB_PATH or "
-                   "data/warehouse.duckdb].")
+              help="A DuckDB file dbt built [default: the selected dbt target's "
+                   "warehouse, DuckDB or Postgres].")
 @project_options
 @json_option
 def leakage(training_sets: tuple[str, ...], max_correlation: float, warehouse: str | None,

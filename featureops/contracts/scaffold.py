@@ -1,7 +1,8 @@
 """``contracts scaffold``: the contract YAML of a model that has none, from what was built.
 
-Column names, order and types come from the DuckDB warehouse (``information_schema``) or
-from ``catalog.json`` (``dbt docs generate``, any engine). Types are written in spellings
+Column names, order and types come from the warehouse of the selected dbt target (DuckDB
+or Postgres, featureops.engines) or from ``catalog.json`` (``dbt docs generate``, any
+engine). Types are written in spellings
 DuckDB and Postgres both accept (``double precision``, ``text``) where one exists. A
 column gets a ``not_null`` constraint when the warehouse table has rows and none of them is
 null in it; ``catalog.json`` holds no null counts, so from it alone no constraint is added.
@@ -22,6 +23,8 @@ from typing import Any
 import yaml
 
 from featureops.contracts.types import parse_type, portable_spelling
+from featureops.engines import Engine
+from featureops.engines.base import quote_identifier
 from featureops.exceptions import FeatureopsError
 from featureops.manifest import Manifest, Node
 
@@ -78,54 +81,29 @@ class _IndentedDumper(yaml.SafeDumper):
         return super().increase_indent(flow, False)
 
 
-def scaffold_from_duckdb(manifest: Manifest, node: Node, warehouse: Path) -> Scaffold:
-    """Types and null counts from the DuckDB file dbt built."""
-    import duckdb
-
+def scaffold_from_warehouse(manifest: Manifest, node: Node, engine: Engine) -> Scaffold:
+    """Types and null counts from the table dbt built, in an open warehouse engine."""
     _refuse_contracted(node)
-    if not warehouse.is_file():
-        raise ScaffoldError(f"DuckDB warehouse {warehouse} does not exist; build the project "
-                            "(dbt build) or pass --warehouse / --catalog")
-    try:
-        conn = duckdb.connect(str(warehouse), read_only=True,
-                              config={"autoinstall_known_extensions": False,
-                                      "autoload_known_extensions": False})
-    except duckdb.Error as error:
-        raise ScaffoldError(f"cannot open DuckDB warehouse {warehouse}: {error}") from None
-    try:
-        described = _describe(conn, node)
-        counts = _null_free(conn, node, [name for name, _ in described])
-    finally:
-        conn.close()
-    rows, null_free = counts
+    schema, table = node.schema or "main", node.alias or node.name
+    described = engine.columns(schema, table)
+    if not described:
+        raise ScaffoldError(f"model '{node.name}' has no relation {schema}.{table} in the "
+                            f"{engine.describe()}; build it first (dbt run -s {node.name}) "
+                            "or pass --catalog")
+    rows, null_free = _null_free(engine, f"{quote_identifier(schema)}.{quote_identifier(table)}",
+                                 [name for name, _ in described])
     columns = tuple(
-        ScaffoldedColumn(name, portable_spelling(parse_type(data_type, "duckdb")),
+        ScaffoldedColumn(name, portable_spelling(parse_type(data_type, engine.adapter_type)),
                          rows > 0 and name in null_free, _description(node, name))
         for name, data_type in described)
-    return Scaffold(node, columns, f"the DuckDB warehouse {warehouse.name}", rows)
+    return Scaffold(node, columns, f"the {engine.describe()}", rows)
 
 
-def _describe(conn: Any, node: Node) -> list[tuple[str, str]]:
-    schema, table = node.schema or "main", node.alias or node.name
-    rows = conn.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, table]).fetchall()
-    if not rows:
-        raise ScaffoldError(f"model '{node.name}' has no relation {schema}.{table} in the "
-                            "warehouse; build it first (dbt run -s "
-                            f"{node.name}) or pass --catalog")
-    return [(str(name), str(data_type)) for name, data_type in rows]
-
-
-def _null_free(conn: Any, node: Node, names: list[str]) -> tuple[int, set[str]]:
-    schema, table = node.schema or "main", node.alias or node.name
-    counts = ", ".join(f'count("{name.replace(chr(34), chr(34) * 2)}")' for name in names)
-    relation = f'"{schema.replace(chr(34), chr(34) * 2)}"."{table.replace(chr(34), chr(34) * 2)}"'
-    result = conn.execute(f"select count(*), {counts} from {relation}").fetchone()
-    total = int(result[0])
-    return total, {name for name, count in zip(names, result[1:], strict=True)
-                   if int(count) == total}
+def _null_free(engine: Engine, relation: str, names: list[str]) -> tuple[int, set[str]]:
+    counts = ", ".join(f"count({quote_identifier(name)})" for name in names)
+    result = engine.to_arrow(f"select count(*), {counts} from {relation}")
+    total, *non_null = (int(column[0].as_py()) for column in result.columns)
+    return total, {name for name, count in zip(names, non_null, strict=True) if count == total}
 
 
 def scaffold_from_catalog(manifest: Manifest, node: Node, catalog: Path) -> Scaffold:

@@ -1,5 +1,5 @@
-"""The warehouse dbt built, opened read-only for monitoring: the DuckDB file (default) or
-Postgres, whichever adapter the manifest was compiled for. Relation names come from the
+"""The warehouse dbt built, opened read-only for monitoring: the DuckDB file or Postgres of
+the project's selected dbt target (featureops.engines). Relation names come from the
 manifest, so the same code reads either engine."""
 
 from __future__ import annotations
@@ -9,18 +9,17 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 
+from featureops.engines import Engine, open_engine
 from featureops.manifest import Node
 from featureops.monitoring.errors import MonitoringError
-from featureops.offline.warehouse import DuckDBWarehouse, PostgresWarehouse, duckdb_path
 from featureops.package import PACKAGE_NAME
 from featureops.project import Project
-from featureops.rawload import postgres_dsn_from_env
 
 
 class MonitoringWarehouse:
     """Runs queries for the monitoring reports; relations are resolved by model name."""
 
-    def __init__(self, project: Project, engine: DuckDBWarehouse | PostgresWarehouse) -> None:
+    def __init__(self, project: Project, engine: Engine) -> None:
         self.project = project
         self.engine = engine
 
@@ -50,18 +49,8 @@ class MonitoringWarehouse:
 
 @contextmanager
 def open_warehouse(project: Project) -> Iterator[MonitoringWarehouse]:
-    """The warehouse of the manifest's adapter (duckdb or postgres), closed on exit."""
-    adapter = project.manifest.adapter_type or "duckdb"
-    if adapter == "duckdb":
-        engine: DuckDBWarehouse | PostgresWarehouse = DuckDBWarehouse(
-            duckdb_path(project), database=_database_name(project))
-    elif adapter == "postgres":
-        engine = PostgresWarehouse(postgres_dsn_from_env())
-    else:
-        raise MonitoringError(
-            f"{project.manifest_path}: the manifest was built for {adapter}; featureops "
-            "monitoring reads duckdb and postgres warehouses")
-    warehouse = MonitoringWarehouse(project, engine)
+    """The selected target's warehouse (duckdb or postgres), closed on exit."""
+    warehouse = MonitoringWarehouse(project, open_engine(project))
     try:
         yield warehouse
     finally:
@@ -81,8 +70,3 @@ def _model(project: Project, name: str) -> Node:
         "featureops dbt package's monitoring models, enabled in dbt_project.yml "
         "(vars.featureops.monitoring.enabled: true; see docs/monitoring.md)")
 
-
-def _database_name(project: Project) -> str | None:
-    """The catalog name relation names use (the DuckDB file's stem when dbt built it)."""
-    return next((node.database for node in project.manifest.models.values() if node.database),
-                None)

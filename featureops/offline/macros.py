@@ -23,6 +23,7 @@ from typing import Any
 
 import jinja2
 
+from featureops.engines.base import quote_identifier
 from featureops.manifest import Manifest
 from featureops.offline.errors import MacroRenderError
 from featureops.package import PACKAGE_NAME, package_dir, require_package_macros
@@ -74,11 +75,6 @@ class _MacroReturn(Exception):  # noqa: N818 - dbt's name for the same control f
 
 def _return(value: Any) -> None:
     raise _MacroReturn(value)
-
-
-def quote_identifier(name: str) -> str:
-    """A double-quoted SQL identifier (DuckDB and Postgres), quotes doubled."""
-    return '"' + str(name).replace('"', '""') + '"'
 
 
 class _Adapter:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import pyarrow as pa
 
 from featureops.catalog import FeatureCatalog
-from featureops.files import replacing
 from featureops.manifest import Manifest
 from featureops.offline.errors import TrainingSetError
 from featureops.offline.graph import graph_from_manifest
@@ -29,7 +28,7 @@ from featureops.offline.spine import (
     spine_from_arrow,
     to_arrow,
 )
-from featureops.offline.warehouse import DuckDBWarehouse, Warehouse, open_warehouse
+from featureops.offline.warehouse import Warehouse, open_warehouse
 from featureops.project import Project
 
 if TYPE_CHECKING:
@@ -76,12 +75,10 @@ class TrainingSetJob:
         return self.to_arrow().to_pandas()
 
     def to_parquet(self, path: str | os.PathLike[str]) -> Path:
-        """Write the training set as Parquet, atomically (never a half-written file)."""
+        """Write the training set as Parquet, atomically (never a half-written file),
+        streamed from the warehouse (the engine's own types, UTC timestamps)."""
         out = Path(path)
-        if isinstance(self.warehouse, DuckDBWarehouse):
-            self.warehouse.to_parquet(self.sql, out)
-        else:
-            _write_parquet_atomically(self.to_arrow(), out)
+        self.warehouse.to_parquet(self.sql, out)
         return out
 
     def close(self) -> None:
@@ -124,10 +121,10 @@ def plan_training_set(spine: Any, features: Sequence[str] | None = None, *,
                       memory_limit: str | None = None,
                       macros: MacroSource | None = None) -> TrainingSetJob:
     """Plan a training set: resolve the references, load and check the spine, render the
-    point-in-time join for the warehouse's engine. ``warehouse`` is the DuckDB file dbt
-    built (default: FEATUREOPS_DUCKDB_PATH or data/warehouse.duckdb) or an open
-    :class:`~featureops.offline.warehouse.Warehouse`; ``memory_limit`` (e.g. ``"1GB"``)
-    caps DuckDB's memory, which then spills to disk."""
+    point-in-time join for the warehouse's engine. ``warehouse`` is a DuckDB file dbt
+    built, an open :class:`~featureops.engines.Engine`, or None: the warehouse of the
+    project's selected dbt target (DuckDB or Postgres; see featureops.profiles);
+    ``memory_limit`` (e.g. ``"1GB"``) caps DuckDB's memory, which then spills to disk."""
     options = JoinOptions(timestamp_column, full_feature_names, exclusive,
                           exclude_created_after)
     project = project or Project.locate(project_dir, manifest)
@@ -237,10 +234,3 @@ def _restore_types(table: pa.Table, spine_schema: pa.Schema) -> pa.Table:
             with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 table = table.set_column(index, name, table.column(index).cast(wanted))
     return table
-
-
-def _write_parquet_atomically(table: pa.Table, out: Path) -> None:
-    import pyarrow.parquet as pq
-
-    with replacing(out) as partial:
-        pq.write_table(table, partial, compression="zstd")

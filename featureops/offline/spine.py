@@ -13,6 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
+# Spine files are read like any other file of the warehouse's engines.
+from featureops.engines.base import read_arrow_file as read_arrow_file
 from featureops.offline.errors import TrainingSetError
 
 #: Prefix of the join's own names; a spine column may not use it.
@@ -74,20 +76,6 @@ def spine_from_arrow(table: pa.Table, source: str, timestamp: str) -> Spine:
         )
     positions = pa.array(range(table.num_rows), type=pa.int64())
     return Spine(table.append_column(ROW_COLUMN, positions), source, timestamp)
-
-
-def read_arrow_file(path: Path) -> pa.Table:
-    """A Parquet or CSV file as an Arrow table (types inferred from CSV text)."""
-    try:
-        if path.suffix.lower() == ".csv":
-            import pyarrow.csv as pacsv
-
-            return pacsv.read_csv(path)
-        import pyarrow.parquet as pq
-
-        return pq.read_table(path)
-    except (OSError, pa.ArrowInvalid) as error:
-        raise TrainingSetError(f"cannot read spine file {path}: {error}") from None
 
 
 def looks_like_file(value: str | os.PathLike[str]) -> bool:

@@ -101,9 +101,7 @@ def _check_view(view: FeatureView, warehouse: Warehouse, store: OnlineStore, sam
                           "warehouse changed since the materialization)")
     features = [spec.name for spec in live.layout.fields]
     query = warehouse.latest_query(view, window, (*view.entities, view.timestamp, *features))
-    table = warehouse.read_table(
-        f"select * from ({query}) using sample reservoir({int(sample)} rows) repeatable ({seed})",
-        view)
+    table = warehouse.read_table(warehouse.sample_query(view, query, sample, seed), view)
     result.sampled = table.num_rows
     offline_micros = timestamp_micros(table.column(view.timestamp)).tolist()
     rows = table.select([*view.entities, *features]).to_pylist()

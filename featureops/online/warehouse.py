@@ -1,41 +1,33 @@
-"""Reading a view's latest rows per entity from the dbt-built DuckDB warehouse, as Arrow
-record batches (bounded memory: DuckDB streams and spills, never the whole table in
-Python).
+"""Reading a view's latest rows per entity from the warehouse dbt built, as Arrow record
+batches (bounded memory: streamed from DuckDB, which spills to disk, or from a Postgres
+server-side cursor; never the whole table in Python).
 
-The warehouse file is the one dbt wrote: ``FEATUREOPS_DUCKDB_PATH`` when set, else the
-``path`` of the active DuckDB target in the project's ``profiles.yml`` (rendered with
-``env_var()`` as dbt would), else ``data/warehouse.duckdb``.
+The warehouse is the one of the project's selected dbt target (featureops.engines); the
+queries are portable SQL (a ``row_number()`` subquery, not DuckDB's ``qualify``).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from featureops.catalog import FeatureView
-from featureops.exceptions import FeatureopsError
+from featureops.engines import Engine, WarehouseError, open_engine
+from featureops.engines.base import quote_identifier as quote
+from featureops.engines.base import sql_string
 from featureops.online.encoding import to_utc
-from featureops.profiles import DUCKDB_ENV, duckdb_warehouse_path
 from featureops.project import Project
+
+__all__ = ["MEMORY_LIMIT", "Warehouse", "WarehouseError", "Window", "default_end_time"]
 
 #: DuckDB's own memory cap while reading; it spills to disk beyond it.
 MEMORY_LIMIT = "512MB"
-
-
-class WarehouseError(FeatureopsError):
-    """The warehouse cannot be found, opened or read."""
-
-
-def warehouse_path(project: Project, explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The DuckDB file dbt builds for this project (``explicit`` wins)."""
-    return duckdb_warehouse_path(project, explicit)
+_RANK = "__fo_rank"
 
 
 @dataclass(frozen=True)
@@ -58,42 +50,21 @@ def _literal(value: datetime) -> str:
     return f"timestamp '{to_utc(value).replace(tzinfo=None).isoformat(sep=' ')}'"
 
 
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 class Warehouse:
-    """A read-only connection to the DuckDB warehouse."""
+    """Feature-view reads on an open warehouse engine."""
 
-    def __init__(self, path: Path) -> None:
-        import duckdb
-
-        if not path.is_file():
-            raise WarehouseError(
-                f"warehouse {path} does not exist; run `dbt build` first (or set {DUCKDB_ENV})"
-            )
-        self.path = path
-        self._spill = tempfile.TemporaryDirectory(prefix="featureops-duckdb-")
-        config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
-                  "memory_limit": MEMORY_LIMIT, "temp_directory": self._spill.name,
-                  "preserve_insertion_order": False}
-        try:
-            self.conn = duckdb.connect(str(path), read_only=True, config=config)
-        except duckdb.Error as error:
-            raise WarehouseError(
-                f"cannot open warehouse {path}: {str(error).splitlines()[0]} (is `dbt build` "
-                "still writing it?)"
-            ) from None
-        self._error = duckdb.Error
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     @classmethod
     def for_project(cls, project: Project,
                     explicit: str | os.PathLike[str] | None = None) -> Warehouse:
-        return cls(warehouse_path(project, explicit))
+        """The selected target's warehouse (``explicit``: a DuckDB file instead)."""
+        return cls(open_engine(project, warehouse=explicit, memory_limit=MEMORY_LIMIT,
+                               preserve_order=False))
 
     def close(self) -> None:
-        self.conn.close()
-        self._spill.cleanup()
+        self.engine.close()
 
     def __enter__(self) -> Warehouse:
         return self
@@ -102,16 +73,16 @@ class Warehouse:
         self.close()
 
     def relation(self, view: FeatureView) -> str:
-        """The view's table in this file: schema.identifier from the manifest."""
+        """The view's relation, as the manifest names it."""
         node = view.model
-        parts = (node.relation_name or "").split(".")
-        if len(parts) < 2:
+        if not node.relation_name:
             raise WarehouseError(f"model '{node.name}' has no relation in the manifest; run "
                                  "`dbt build` so the manifest is current")
-        return ".".join(parts[-2:])
+        return node.relation_name
 
     def schema(self, view: FeatureView) -> pa.Schema:
-        return self._run(f"select * from {self.relation(view)} limit 0", view).schema
+        return self._reading(view, lambda: self.engine.schema(
+            f"select * from {self.relation(view)}"))
 
     def latest_query(self, view: FeatureView, window: Window,
                      columns: tuple[str, ...]) -> str:
@@ -127,49 +98,41 @@ class Warehouse:
             conditions.append(f"{quote(spec.timestamp)} > {_literal(window.start)}")
         selected = ", ".join(quote(c) for c in columns)
         return (
-            f"select {selected} from {self.relation(view)} where {' and '.join(conditions)} "
-            f"qualify row_number() over (partition by {keys} order by {', '.join(order)}) = 1"
+            f"select {selected} from (select *, row_number() over (partition by {keys} "
+            f"order by {', '.join(order)}) as {_RANK} from {self.relation(view)} "
+            f"where {' and '.join(conditions)}) as ranked where {_RANK} = 1"
         )
+
+    def sample_query(self, view: FeatureView, query: str, size: int, seed: int) -> str:
+        """``size`` rows of ``query`` chosen by a hash of the entity keys and ``seed``: the
+        same sample on every engine and every run."""
+        keys = ", ".join(f"cast({quote(k)} as varchar)" for k in view.spec.entities)
+        return (f"select * from ({query}) as latest order by md5(concat_ws('|', {keys}, "
+                f"{sql_string(str(seed))})) limit {int(size)}")
 
     def count_entities(self, view: FeatureView, window: Window) -> int:
         query = self.latest_query(view, window, tuple(view.spec.entities))
-        try:
-            return int(self.conn.execute(f"select count(*) from ({query})").fetchall()[0][0])
-        except self._error as error:
-            raise WarehouseError(self._explain(view, error)) from None
+        table = self.read_table(f"select count(*) as entities from ({query}) as latest", view)
+        return int(table.column(0)[0].as_py())
 
     def batches(self, query: str, batch_size: int, view: FeatureView) -> Iterator[pa.RecordBatch]:
-        reader = self._reader(query, batch_size, view)
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            except (pa.ArrowException, self._error) as error:
-                raise WarehouseError(f"reading '{view.name}' from {self.path}: {error}") from None
-            if batch.num_rows:
-                yield batch
-
-    def read_table(self, query: str, view: FeatureView) -> pa.Table:
-        return self._run(query, view)
-
-    def _reader(self, query: str, batch_size: int, view: FeatureView) -> pa.RecordBatchReader:
         try:
-            # a cursor of its own: the reader is drained from another thread
-            return self.conn.cursor().sql(query).to_arrow_reader(batch_size)
-        except self._error as error:
+            yield from self.engine.batches(query, batch_size)
+        except WarehouseError as error:
             raise WarehouseError(self._explain(view, error)) from None
 
-    def _run(self, query: str, view: FeatureView) -> pa.Table:
+    def read_table(self, query: str, view: FeatureView) -> pa.Table:
+        return self._reading(view, lambda: self.engine.to_arrow(query))
+
+    def _reading(self, view: FeatureView, action: Any) -> Any:
         try:
-            return self.conn.sql(query).to_arrow_table()
-        except self._error as error:
+            return action()
+        except WarehouseError as error:
             raise WarehouseError(self._explain(view, error)) from None
 
     def _explain(self, view: FeatureView, error: Exception) -> str:
-        first = str(error).splitlines()[0]
-        return (f"reading feature view '{view.name}' ({self.relation(view)}) from {self.path}: "
-                f"{first}; run `dbt build` so the warehouse matches the manifest")
+        return (f"reading feature view '{view.name}' ({self.relation(view)}): {error}; run "
+                "`dbt build` so the warehouse matches the manifest")
 
 
 def default_end_time() -> datetime:

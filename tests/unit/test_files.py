@@ -15,8 +15,8 @@ import pytest
 from featureops.cli import run
 from featureops.contracts.push import DeadLetter
 from featureops.contracts.registry import ModelHistory, Registry
+from featureops.engines.duckdb_engine import DuckDBEngine
 from featureops.files import replacing, write_text_atomic
-from featureops.offline.retrieval import _write_parquet_atomically
 from tests.unit.lineage.conftest import shop_builder
 
 
@@ -85,7 +85,9 @@ def _audit_report(root: Path) -> Path:
 
 def _training_set(root: Path) -> Path:
     out = root / "training" / "set.parquet"
-    _write_parquet_atomically(pa.table({"user_id": [1, 2]}), out)
+    with DuckDBEngine(None) as engine:  # training sets are written by the engine
+        engine.register("spine", pa.table({"user_id": [1, 2]}))
+        engine.to_parquet("select * from spine", out)
     return out
 
 

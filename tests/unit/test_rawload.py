@@ -20,7 +20,6 @@ from featureops.datagen import TABLES, generate
 from featureops.rawload import (
     load_into_postgres,
     pg_column_type,
-    postgres_dsn_from_env,
     quote_ident,
 )
 from tests.services import require_postgres
@@ -46,15 +45,6 @@ def test_bad_schema_is_rejected_before_connecting(tmp_path: Path) -> None:
     (tmp_path / "Bad-Name.parquet").write_bytes(b"")
     with pytest.raises(ValueError, match="invalid identifier"):
         load_into_postgres(tmp_path, "host=/nonexistent", progress=False)
-
-
-def test_dsn_from_env_matches_profiles_yml_defaults() -> None:
-    assert postgres_dsn_from_env({}) == {"host": "127.0.0.1", "port": 5432, "user": "postgres",
-                                        "password": "", "dbname": "test"}
-    env = {"FEATUREOPS_PG_HOST": "db", "FEATUREOPS_PG_PORT": "6543", "FEATUREOPS_PG_USER": "u",
-           "FEATUREOPS_PG_DATABASE": "d", "DBT_ENV_SECRET_PG_PASSWORD": "s"}
-    assert postgres_dsn_from_env(env) == {"host": "db", "port": 6543, "user": "u",
-                                         "password": "s", "dbname": "d"}
 
 
 def test_pg_column_types() -> None:

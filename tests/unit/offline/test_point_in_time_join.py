@@ -19,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from featureops.engines.duckdb_engine import DuckDBEngine
+from featureops.engines.postgres_engine import PostgresEngine
 from featureops.offline.macros import MacroRenderer, quote_identifier
-from featureops.offline.warehouse import DuckDBWarehouse, PostgresWarehouse
 from tests.unit.offline.oracle import OracleView, point_in_time
 
 BASE = datetime(2026, 3, 29, 0, 30)  # a European DST night: local clocks must not matter
@@ -162,7 +163,7 @@ PROPERTY_SETTINGS = settings(max_examples=120, deadline=None,
 
 @pytest.fixture(scope="module")
 def duckdb_engine():
-    engine = DuckDBWarehouse(None)
+    engine = DuckDBEngine(None)
     yield engine
     engine.close()
 
@@ -171,7 +172,7 @@ def duckdb_engine():
 def postgres_engine():
     from tests.services import require_postgres
 
-    engine = PostgresWarehouse(require_postgres())
+    engine = PostgresEngine(require_postgres())
     yield engine
     engine.close()
 

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from featureops.catalog import UnknownFeatureError
+from featureops.engines import WarehouseError
 from featureops.exceptions import FeatureopsError
 from featureops.offline.errors import MacroRenderError, TrainingSetError
 from featureops.offline.retrieval import get_historical_features, plan_training_set
@@ -101,7 +102,7 @@ def test_to_parquet_is_atomic(mini_project, tmp_path) -> None:
         job.to_parquet(out)
     written = pq.read_table(out)
     assert written.num_rows == len(mini_project.spine)
-    with pytest.raises(TrainingSetError, match="ghost"), plan_training_set(
+    with pytest.raises(WarehouseError, match="ghost"), plan_training_set(
             mini_project.spine_table(), ["ghost"], project=mini_project.project,
             warehouse=mini_project.warehouse) as job:
         job.to_parquet(out)
@@ -155,7 +156,7 @@ def test_mistakes_are_one_line_errors(mini_project, make_spine, features, kwargs
 
 
 def test_missing_warehouse_says_what_to_do(mini_project, tmp_path) -> None:
-    with pytest.raises(TrainingSetError, match="no DuckDB warehouse at .*run `dbt build`"):
+    with pytest.raises(WarehouseError, match="no DuckDB warehouse at .*run `dbt build`"):
         fetch(replace(mini_project, warehouse=tmp_path / "nowhere.duckdb"),
               mini_project.spine_table(), ["user_stats"])
 
