@@ -66,6 +66,21 @@ class SlaSpec(_StrictModel):
         return parse_duration(self.freshness) if self.freshness else None
 
 
+class MonitoringSpec(_StrictModel):
+    """``monitoring`` of a feature view: how the featureops package's quality monitors
+    measure it, when vars.featureops.monitoring.monitored lists it (an entry there with
+    the same options wins). Its timestamp and SLA are the view's own."""
+
+    bucket: Literal["day", "hour"] | None = Field(
+        default=None, description="Bucket of the volume and column metrics (default day).")
+    buckets: int | None = Field(
+        default=None, ge=2, description="Complete buckets measured per build (default 28).")
+    columns: list[Identifier] | None = Field(
+        default=None, description="Only these columns (default: every column).")
+    exclude_columns: list[Identifier] | None = Field(
+        default=None, description="Columns left out of the column metrics.")
+
+
 class FeatureViewSpec(_StrictModel):
     """``config.meta.featureops`` of a feature view model."""
 
@@ -97,6 +112,7 @@ class FeatureViewSpec(_StrictModel):
     producer: str | None = Field(
         default=None, description="Who may push records to this view (write-time contracts)."
     )
+    monitoring: MonitoringSpec | None = None
 
     @property
     def ttl_delta(self) -> timedelta | None:

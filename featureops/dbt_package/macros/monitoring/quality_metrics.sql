@@ -4,7 +4,8 @@
     them so history and trends exist:
 
     - per time bucket (day or hour of the timestamp column) over the last
-      `buckets` complete buckets before now: row_count, and per column
+      `buckets` complete buckets before now, from the first bucket that
+      began at or after the relation's oldest row: row_count, and per column
       null_rate, distinct_count (not of binary floats, whose equal values
       differ in their last bits between engines) and, for numbers and booleans,
       mean (share of true), stddev, min and max. Empty buckets are kept (row_count 0), so a
@@ -83,6 +84,7 @@
         select
             count(*) as row_count
             {%- if ts %},
+            min({{ adapter.quote(ts) }}) as oldest_at,
             max({{ adapter.quote(ts) }}) as newest_at
             {%- endif %}
         from {{ settings.relation }}
@@ -109,6 +111,9 @@
             and {{ adapter.quote(ts) }} < {{ featureops.timestamp_literal(buckets[-1][1]) }}
     ),
 
+    {#- Buckets that began before the relation's oldest row are not history
+        (a new relation's empty past is not a volume of 0); an empty relation
+        keeps them all, so a drop to nothing is seen. #}
     {{ prefix }}__aggregated as (
         select
             buckets.bucket_start,
@@ -116,8 +121,11 @@
             count(bucketed.row_bucket) as row_count
             {{- featureops._column_aggregates(settings.columns, 'bucketed.') }}
         from {{ prefix }}__buckets as buckets
+        cross join {{ prefix }}__table as relation_table
         left join {{ prefix }}__rows as bucketed
             on buckets.bucket_start = bucketed.row_bucket
+        where relation_table.oldest_at is null
+            or buckets.bucket_start >= relation_table.oldest_at
         group by buckets.bucket_start, buckets.bucket_end
     ),
 

@@ -3,20 +3,27 @@
     the same shape (check_name, model_name, column_name, metric_name,
     bucket_start, observed_value, expected_value, score, warn_threshold,
     error_threshold, severity, trend, detail, alert_level), where alert_level is 1 for
-    a warning and 2 for a critical finding. The test's failure count is the
-    highest alert level (fail_calc), so dbt warns on warnings and fails on
-    critical findings; `featureops monitor` and the report read the rows.
-    var featureops_monitoring_severity (default error) can downgrade every
-    monitoring test to warn; a test's own `config: severity:` wins over it.
+    a warning, 2 for a critical finding and -1 for a series the test could
+    not judge (insufficient data: too little history, too few values on a
+    side). The test's failure count is the highest alert level (fail_calc),
+    so dbt warns on warnings, fails on critical findings and passes
+    otherwise; `featureops monitor` and the report read the rows (of passing
+    tests too: dbt records no count for a pass). var featureops_monitoring_severity (default error)
+    can downgrade every monitoring test to warn; a test's own `config:
+    severity:` wins over it. A test attached by the package (configured)
+    records its rules in config.meta.featureops.rules, where featureops reads
+    which tables it covers.
 -#}
-{% macro _monitoring_test_config() %}
-    {{ config(
-        fail_calc='coalesce(max(alert_level), 0)',
-        warn_if='>= 1',
-        error_if='>= 2',
-        severity=var('featureops_monitoring_severity', 'error'),
-        tags=['featureops_monitoring'],
-    ) }}
+{% macro _monitoring_test_config(configured_test=none) %}
+    {%- set settings = {
+        'fail_calc': 'coalesce(max(alert_level), 0)', 'warn_if': '>= 1', 'error_if': '>= 2',
+        'severity': var('featureops_monitoring_severity', 'error'),
+        'tags': ['featureops_monitoring']} -%}
+    {%- if configured_test -%}
+        {%- do settings.update({'meta': {'featureops': {
+            'rules': featureops._configured_rules(configured_test)}}}) -%}
+    {%- endif -%}
+    {{ config(**settings) }}
 {% endmacro %}
 
 {#- 2 at or above the error threshold, 1 at or above the warning one, else 0. -#}
@@ -72,6 +79,15 @@
         select *, {{ directed[direction] }} as directed_score
         from scores
         where is_latest_bucket and measured_in_latest_build and z_score is not null
+    ),
+
+    {#- A value without enough buckets before it to score (a new relation,
+        column or series): not judged, which is not the same as normal. #}
+    unjudged as (
+        select *
+        from scores
+        where is_latest_bucket and measured_in_latest_build and z_score is null
+            and metric_value is not null and training_size < {{ min_training_size | int }}
     )
 
     {{ featureops._findings_select(check_name, 'tested', {
@@ -81,13 +97,46 @@
         'score': 'z_score', 'warn_threshold': sensitivity,
         'error_threshold': error_sensitivity, 'severity': 'severity', 'trend': 'trend'},
         featureops._alert_level('directed_score', sensitivity, error_sensitivity)) }}
+    union all
+    {{ featureops._findings_select(check_name, 'unjudged', {
+        'model_name': 'model_name', 'column_name': 'column_name',
+        'metric_name': 'metric_name', 'bucket_start': 'bucket_start',
+        'observed_value': 'metric_value',
+        'detail': "'insufficient data: ' || cast(training_size as " ~ dbt.type_string()
+            ~ ") || ' of " ~ min_training_size | int ~ " buckets of history needed'"},
+        featureops._insufficient_level()) }}
+{% endmacro %}
+
+{#- The alert level of a series a test could not judge (insufficient data). -#}
+{% macro _insufficient_level() %}
+    {{- return('-1') -}}
 {% endmacro %}
 
 {#-
     Findings of distribution comparisons: level per statistic, the worst
     wins; the score reported is the PSI, the detail lists every statistic.
+    Comparisons with fewer than `min_count` values on a side (reference_count,
+    current_count) are not judged: insufficient data.
 -#}
-{% macro _distribution_findings(check_name, source, column_label, thresholds) %}
+{% macro _distribution_findings(check_name, source, column_label, thresholds, min_count) %}
+    {%- set judged = 'reference_count >= ' ~ min_count | int
+        ~ ' and current_count >= ' ~ min_count | int -%}
+    {%- set text = dbt.type_string() -%}
+    {{ featureops._judged_distribution_findings(
+        check_name, '(select * from ' ~ source ~ ' where ' ~ judged ~ ')', column_label,
+        thresholds) }}
+    union all
+    {{ featureops._findings_select(check_name,
+        '(select * from ' ~ source ~ ' where not (' ~ judged ~ '))', {
+        'model_name': 'model_name', 'column_name': column_label, 'metric_name': "'psi'",
+        'bucket_start': 'bucket_start', 'observed_value': 'psi',
+        'detail': "'insufficient data: ' || cast(reference_count as " ~ text
+            ~ ") || ' reference and ' || cast(current_count as " ~ text
+            ~ ") || ' current values, " ~ min_count | int ~ " needed on each side'"},
+        featureops._insufficient_level()) }}
+{% endmacro %}
+
+{% macro _judged_distribution_findings(check_name, source, column_label, thresholds) %}
     {%- set levels = [] -%}
     {%- for statistic, bounds in thresholds.items() -%}
         {%- for bound in bounds -%}
@@ -122,8 +171,8 @@
 {#-
     The finding rows of a monitoring test, in the one shape every test returns:
     `columns` maps finding columns to SQL expressions over `source` (the others
-    are typed nulls), `level` is the alert-level expression; rows below 1 are
-    left out.
+    are typed nulls), `level` is the alert-level expression; rows at 0 (ok)
+    are left out.
 -#}
 {% macro _findings_select(check_name, source, columns, level) %}
     {%- set types = {
@@ -144,7 +193,7 @@
         {%- endfor %}
         {{ level }} as alert_level
     from {{ source }} as finding_source
-    where {{ level }} > 0
+    where {{ level }} <> 0
 {%- endmacro %}
 
 {#-
@@ -171,32 +220,20 @@
 {% endmacro %}
 
 {#-
-    A monitoring test attached by the package (configured=true) runs once per
-    rule of vars.featureops.monitoring.tests.<test_name>: each rule is the
-    arguments of one test, as if the test were listed once per rule in YAML.
-    No rules: one rule with the test's defaults; an empty list: no findings.
-    The findings of all rules are returned together.
+    The rules of a monitoring test attached by the package (configured=true):
+    vars.featureops.monitoring.tests.<test_name>, each rule the arguments of
+    one run of the test, as if the test were listed once per rule in YAML.
+    No list: one rule with the test's defaults; an empty list: no rule.
 -#}
-{% macro _configured_findings(test_name, model) %}
-    {%- set where = 'vars.featureops.monitoring.tests.' ~ test_name -%}
+{% macro _configured_rules(test_name) %}
     {%- set rules = featureops.monitoring_settings().tests.get(test_name) -%}
-    {%- if rules is none -%}{%- set rules = [{}] -%}{%- endif -%}
-    {%- if rules is mapping or rules is string or rules is not iterable -%}
-        {{ exceptions.raise_compiler_error(where ~ " must be a list of rules (mappings of"
-            ~ " the test's arguments)") }}
-    {%- endif -%}
-    {%- set allowed = featureops._rule_arguments()[test_name] -%}
+    {{ return([{}] if rules is none else rules) }}
+{% endmacro %}
+
+{#- The findings of every configured rule of a test, together. -#}
+{% macro _configured_findings(test_name, model) %}
     {%- set parts = [] -%}
-    {%- for rule in rules -%}
-        {%- if rule is not mapping -%}
-            {{ exceptions.raise_compiler_error(
-                where ~ "[" ~ loop.index0 ~ "] must be a mapping of the test's arguments") }}
-        {%- endif -%}
-        {%- for key in rule if key not in allowed -%}
-            {{ exceptions.raise_compiler_error(
-                where ~ "[" ~ loop.index0 ~ "]." ~ key ~ ": unknown argument (known: "
-                ~ allowed | join(', ') ~ ")") }}
-        {%- endfor -%}
+    {%- for rule in featureops._configured_rules(test_name) -%}
         {%- do parts.append('select * from (\n' ~ featureops['test_' ~ test_name](model, **rule)
             ~ '\n) as rule_' ~ loop.index) -%}
     {%- endfor -%}

@@ -10,7 +10,7 @@
                          metrics=['null_rate', 'distinct_count', 'mean'], training_window=14,
                          min_training_size=7, sensitivity=3, error_sensitivity=4,
                          direction='both', configured=false) %}
-    {{ featureops._monitoring_test_config() }}
+    {{ featureops._monitoring_test_config('column_anomalies' if configured else none) }}
     {%- if configured -%}
         {{ return(featureops._configured_findings('column_anomalies', model)) }}
     {%- endif %}

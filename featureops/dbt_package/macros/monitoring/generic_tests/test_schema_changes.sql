@@ -6,7 +6,7 @@
 -#}
 {% test schema_changes(model, model_name=none, warn_on=['added'],
                        error_on=['removed', 'retyped'], configured=false) %}
-    {{ featureops._monitoring_test_config() }}
+    {{ featureops._monitoring_test_config('schema_changes' if configured else none) }}
     {%- if configured -%}
         {{ return(featureops._configured_findings('schema_changes', model)) }}
     {%- endif %}

@@ -5,7 +5,8 @@
     trained on. Levels from PSI (default 0.1 warns, 0.25 fails), and
     optionally Jensen-Shannon, KS and the mean shift in training standard
     deviations; the worst wins. Buckets with fewer than min_serving_count
-    served values are skipped: PSI over a few hundred values is noisy (its
+    values served (or in the training set) are not judged (insufficient
+    data): PSI over a few hundred values is noisy (its
     bias is about (bins - 1) / n), which is why the window is the default.
     Attach it to the skew view (featureops.distribution_history of the skew
     metrics); exposure and feature narrow it.
@@ -14,7 +15,7 @@
                               psi_critical=0.25, jsd_warning=none, jsd_critical=none,
                               ks_warning=none, ks_critical=none, mean_shift_warning=none,
                               mean_shift_critical=none, min_serving_count=200, configured=false) %}
-    {{ featureops._monitoring_test_config() }}
+    {{ featureops._monitoring_test_config('training_serving_skew' if configured else none) }}
     {%- if configured -%}
         {{ return(featureops._configured_findings('training_serving_skew', model)) }}
     {%- endif %}
@@ -44,11 +45,12 @@
             jensen_shannon,
             ks_statistic,
             mean_shift_sd,
-            trend
+            trend,
+            training_count as reference_count,
+            serving_count as current_count
         from {{ model }} as history
         where is_latest_bucket and measured_in_latest_build
             and grain = '{{ grain }}'
-            and serving_count >= {{ min_serving_count | int }}
             {{- featureops._filter('exposure', exposure) }}
             {{- featureops._filter('feature', feature) }}
     )
@@ -57,5 +59,5 @@
         'training_serving_skew', 'tested', "feature_view || ':' || feature", {
             'psi': [psi_warning, psi_critical], 'jensen_shannon': [jsd_warning, jsd_critical],
             'ks_statistic': [ks_warning, ks_critical],
-            'mean_shift_sd': [mean_shift_warning, mean_shift_critical]}) }}
+            'mean_shift_sd': [mean_shift_warning, mean_shift_critical]}, min_serving_count) }}
 {% endmacro %}

@@ -8,7 +8,7 @@
 -#}
 {% test volume_anomaly(model, model_name=none, training_window=14, min_training_size=7,
                        sensitivity=3, error_sensitivity=4, direction='both', configured=false) %}
-    {{ featureops._monitoring_test_config() }}
+    {{ featureops._monitoring_test_config('volume_anomaly' if configured else none) }}
     {%- if configured -%}
         {{ return(featureops._configured_findings('volume_anomaly', model)) }}
     {%- endif %}
