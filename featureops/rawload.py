@@ -23,6 +23,8 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from featureops._optional import require
+
 __all__ = ["load_into_postgres", "pg_column_type", "quote_ident"]
 
 _IDENT = re.compile(r"[a-z_][a-z0-9_]*")
@@ -72,7 +74,7 @@ def load_into_postgres(
     ``dsn`` is a libpq connection string/URI or a dict of ``psycopg2.connect`` keywords.
     Returns the number of rows loaded per table.
     """
-    import psycopg2  # optional dependency: only the Postgres path needs it
+    psycopg2 = require("psycopg2", extra="postgres")
 
     raw = Path(raw_dir)
     names = tables if tables is not None else sorted(p.stem for p in raw.glob("*.parquet"))
@@ -132,7 +134,7 @@ def _load_table(conn: Any, path: Path, schema: str, name: str, batch_rows: int,
 
 def _swap(conn: Any, schema: str, name: str, target: str, loading: str) -> None:
     """Make the loaded table visible atomically."""
-    from psycopg2 import errors
+    errors = require("psycopg2.errors", extra="postgres")
 
     rename = f"ALTER TABLE {loading} RENAME TO {quote_ident(name)}"
     try:

@@ -421,21 +421,38 @@ def _attach_online(sources: Sources, project: Project) -> None:
     sources.newest_online = newest
 
 
+#: Seconds to connect and to wait for each read of the server's /metrics.
+METRICS_TIMEOUT = 5.0
+
+
 def _read_metrics(location: str) -> str:
     if location.startswith(("http://", "https://")):
-        import httpx
-
-        headers = {}
-        token = os.environ.get("FEATUREOPS_SERVE_TOKEN", "").split(",")[0].strip()
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        try:
-            response = httpx.get(location, headers=headers, timeout=5.0)
-            response.raise_for_status()
-        except httpx.HTTPError as error:
-            raise SlaConfigError(f"cannot read metrics from {location}: {error}") from None
-        return response.text
+        return _fetch_metrics(location)
     try:
         return Path(location).read_text(encoding="utf-8")
     except OSError as error:
         raise SlaConfigError(f"cannot read metrics file {location}: {error.strerror}") from None
+
+
+def _fetch_metrics(url: str) -> str:
+    """GET a feature server's Prometheus text with the standard library (an HTTP client
+    package would be one more dependency for one request)."""
+    from urllib.error import HTTPError, URLError
+    from urllib.request import Request, urlopen
+
+    request = Request(url, headers={"Accept": "text/plain"})
+    token = os.environ.get("FEATUREOPS_SERVE_TOKEN", "").split(",")[0].strip()
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urlopen(request, timeout=METRICS_TIMEOUT) as response:
+            if response.status != 200:
+                raise SlaConfigError(f"cannot read metrics from {url}: HTTP {response.status}")
+            return response.read().decode("utf-8")
+    except HTTPError as error:
+        raise SlaConfigError(f"cannot read metrics from {url}: HTTP {error.code} "
+                             f"{error.reason}") from None
+    except URLError as error:
+        raise SlaConfigError(f"cannot read metrics from {url}: {error.reason}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:  # timeouts, resets, bad URLs
+        raise SlaConfigError(f"cannot read metrics from {url}: {error}") from None

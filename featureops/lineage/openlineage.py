@@ -12,14 +12,13 @@ exporting the same manifest twice gives the same events.
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from featureops._optional import require
 from featureops.lineage.columns import ColumnLineageResolver
-from featureops.lineage.errors import LineageError
 from featureops.lineage.graph import LineageGraph
 from featureops.lineage.sql import Derivation
 
@@ -203,13 +202,7 @@ class _Exporter:
 
 def _client(module: str) -> Any:
     """A module of openlineage-python, an optional dependency (featureops[openlineage])."""
-    try:
-        return importlib.import_module(f"openlineage.client.{module}")
-    except ImportError:
-        raise LineageError(
-            "--format openlineage needs openlineage-python: pip install "
-            "'featureops[openlineage]'"
-        ) from None
+    return require(f"openlineage.client.{module}", extra="openlineage")
 
 
 def _uuid(text: str) -> uuid.UUID:

@@ -21,12 +21,9 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import numpy as np
-import redis
 from pydantic import Field, field_validator
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError, ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from featureops._optional import require
 from featureops.online import redis_scripts
 from featureops.online.base import (
     BUILD_LOCK_SECONDS,
@@ -47,6 +44,12 @@ from featureops.online.redis_protocol import mset_commands
 from featureops.online.similarity_cache import MatrixCache
 from featureops.project import project_name
 from featureops.spec import IDENTIFIER_PATTERN
+
+redis = require("redis", extra="redis")
+RedisError = redis.exceptions.RedisError
+ResponseError = redis.exceptions.ResponseError
+RedisConnectionError = redis.exceptions.ConnectionError
+RedisTimeoutError = redis.exceptions.TimeoutError
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 _PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")

@@ -32,8 +32,7 @@ def store_class(store_type: str) -> type[Any]:
         return getattr(module, class_name)
     except ImportError as error:
         raise UnknownStoreTypeError(
-            f"online_store.type '{store_type}': cannot import {module_name} ({error}); for "
-            "Redis install the extra: pip install 'featureops[redis]'"
+            f"online_store.type '{store_type}': cannot import {module_name} ({error})"
         ) from None
     except AttributeError:
         raise UnknownStoreTypeError(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 
 import pytest
 
-from featureops.lineage import openlineage
+from featureops._optional import MissingExtraError
 from featureops.lineage.columns import ColumnLineageResolver
-from featureops.lineage.errors import LineageError
 from featureops.lineage.graph import LineageGraph
 from featureops.lineage.openlineage import Naming, run_events, to_json_lines
 from tests.unit.lineage.conftest import build, shop_builder
@@ -71,9 +71,10 @@ def test_untraceable_models_get_an_extraction_error_facet() -> None:
 
 
 def test_missing_client_is_a_one_line_error(shop: LineageGraph, monkeypatch) -> None:
-    def no_openlineage(name: str) -> None:
-        raise ImportError(f"No module named {name!r}")
-
-    monkeypatch.setattr(openlineage.importlib, "import_module", no_openlineage)
-    with pytest.raises(LineageError, match=r"pip install 'featureops\[openlineage\]'"):
+    monkeypatch.setitem(sys.modules, "openlineage", None)  # as if it were not installed
+    for name in [n for n in sys.modules if n.startswith("openlineage.")]:
+        monkeypatch.delitem(sys.modules, name)
+    with pytest.raises(MissingExtraError) as error:
         run_events(shop, list(shop.nodes), ColumnLineageResolver(shop))
+    assert str(error.value) == ("openlineage is not installed; it comes with the openlineage "
+                                "extra: pip install 'featureops[openlineage]'")
