@@ -27,12 +27,16 @@ def monitor(project: Project, run_results: str | None, exit_zero: bool, as_json:
     """Summarize the latest monitoring results: health per table and every finding.
 
     Reads the last dbt build's results and the monitoring models; exit 1 when anything is
-    critical (a critical finding or a failed dbt test), unless --exit-zero.
+    critical (a critical finding or a failed dbt test), unless --exit-zero. A check that had
+    too little data to judge says "insufficient data": shown, but not a failure. Exit 2 when
+    monitoring is off (vars.featureops.monitoring).
     """
+    from featureops.monitoring.parts import built_parts
     from featureops.monitoring.summary import summarize
     from featureops.monitoring.terminal import print_summary
     from featureops.monitoring.warehouse import open_warehouse
 
+    built_parts(project)  # monitoring off: say so before looking for a warehouse
     with open_warehouse(project) as warehouse:
         summary = summarize(project, warehouse, run_results)
     if as_json:
@@ -57,10 +61,12 @@ def report(project: Project, run_results: str | None, out: str,
     """Write the monitoring dashboard: one self-contained HTML file (charts inline, no
     network) with health per table, trends, drift and skew per feature, freshness against
     SLA and the latest dbt test results."""
+    from featureops.monitoring.parts import built_parts
     from featureops.monitoring.report import render_report
     from featureops.monitoring.summary import summarize
     from featureops.monitoring.warehouse import open_warehouse
 
+    built_parts(project)  # monitoring off: say so before looking for a warehouse
     with open_warehouse(project) as warehouse:
         summary = summarize(project, warehouse, run_results)
     path = render_report(project, summary, Path(out).resolve(),

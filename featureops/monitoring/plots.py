@@ -12,8 +12,8 @@ import matplotlib
 from matplotlib.figure import Figure
 
 COLORS = {"ok": "#2e7d32", "warning": "#ef8f00", "critical": "#c62828",
-          "unchecked": "#9e9e9e", "neutral": "#546e7a", "training": "#1565c0",
-          "serving": "#ef6c00"}
+          "unchecked": "#9e9e9e", "insufficient_data": "#0277bd", "neutral": "#546e7a",
+          "training": "#1565c0", "serving": "#ef6c00"}
 _RC = {"svg.fonttype": "none", "svg.hashsalt": "featureops", "font.size": 9,
        "axes.spines.top": False, "axes.spines.right": False}
 

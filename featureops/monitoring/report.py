@@ -8,7 +8,6 @@ The numbers come from the monitoring views and the monitoring tests' findings
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
@@ -19,14 +18,30 @@ import jinja2
 import pandas as pd
 
 from featureops.monitoring import plots
-from featureops.monitoring.health import CHECK_LABELS, CHECKS, worst
-from featureops.monitoring.results import STATUS_LEVELS, Finding, TestResult
-from featureops.monitoring.summary import MonitoringSummary, format_number
+from featureops.monitoring.health import CHECK_LABELS, worst
+from featureops.monitoring.parts import CHECK_PARTS
+from featureops.monitoring.results import STATUS_LEVELS, TestResult
+from featureops.monitoring.rules import rule_argument
+from featureops.monitoring.summary import (
+    MonitoringSummary,
+    format_number,
+    not_judged,
+    part_notes,
+)
 from featureops.project import Project
 
 DEFAULT_LINEAGE_PAGE = "data/reports/lineage.html"
 COLUMN_METRICS = ("null_rate", "distinct_count", "mean", "stddev", "min", "max")
 _STATUS_ORDER = {"error": 0, "fail": 1, "warn": 2, "pass": 3}
+#: What to configure, per part of monitoring, for a section of a part that was not built.
+_NOT_CONFIGURED = {
+    "quality": "Not configured: list the models to monitor under "
+               "vars.featureops.monitoring.monitored (docs/monitoring.md).",
+    "drift": "Not configured: declare drift checks under vars.featureops.monitoring.drift "
+             "(docs/monitoring.md).",
+    "skew": "Not configured: name the training sets to compare with the serving log under "
+            "vars.featureops.monitoring.skew.training_sets (docs/monitoring.md).",
+}
 
 
 @dataclass
@@ -38,6 +53,7 @@ class _Section:
     rows: list[dict[str, Any]] = field(default_factory=list)
     groups: list[dict[str, Any]] = field(default_factory=list)
     note: str = ""
+    configured: bool = True
 
 
 def render_report(project: Project, summary: MonitoringSummary, out: Path,
@@ -52,11 +68,12 @@ def render_report(project: Project, summary: MonitoringSummary, out: Path,
         "monitoring_now": _monitoring_now(summary),
         "lineage_href": os.path.relpath(lineage, out.parent),
         "lineage_exists": lineage.is_file(),
-        "checks": [(check, CHECK_LABELS[check]) for check in CHECKS],
+        "checks": [(check, CHECK_LABELS[check]) for check in summary.checks],
         "health": summary.health,
         "findings": summary.results.findings,
-        "sections": [_freshness(summary), _volume(summary), _column_metrics(summary),
-                     _schema(summary), _drift(summary), _skew(summary)],
+        "not_judged": not_judged(summary.results.insufficient),
+        "part_notes": part_notes(summary),
+        "sections": _sections(summary),
         "tests": _tests(summary.results.tests),
         "number": format_number,
     }
@@ -83,10 +100,11 @@ def _monitoring_now(summary: MonitoringSummary) -> str:
     return str(frame["monitoring_now"].max())
 
 
-def _levels(findings: Iterable[Finding], check: str) -> dict[tuple[str, ...], str]:
-    """Worst level per (model_name, column_name[, metric_name]) of one check's findings."""
+def _levels(summary: MonitoringSummary, check: str) -> dict[tuple[str, ...], str]:
+    """Worst level per (model_name, column_name[, metric_name]) of one check's findings
+    and the series it could not judge."""
     levels: dict[tuple[str, ...], str] = {}
-    for finding in findings:
+    for finding in [*summary.results.findings, *summary.results.insufficient]:
         if finding.check_name != check:
             continue
         for key in ((finding.model_name, finding.column_name or ""),
@@ -107,8 +125,7 @@ def _section_level(summary: MonitoringSummary, check: str) -> str:
     return worst(entry.checks[check] for entry in summary.health if check in entry.checks)
 
 
-def _freshness(summary: MonitoringSummary) -> _Section:
-    section = _Section("Freshness against SLA", "freshness")
+def _freshness(summary: MonitoringSummary, section: _Section) -> _Section:
     frame = summary.snapshot.latest_freshness.sort_values("model_name")
     for row in frame.itertuples():
         level = _check_level(summary, row.model_name, "freshness_sla")
@@ -126,8 +143,7 @@ def _freshness(summary: MonitoringSummary) -> _Section:
     return section
 
 
-def _volume(summary: MonitoringSummary) -> _Section:
-    section = _Section("Volume per day", "volume")
+def _volume(summary: MonitoringSummary, section: _Section) -> _Section:
     frame = summary.snapshot.anomalies
     counts = frame[(frame["metric_name"] == "row_count") & (frame["grain"] != "build")]
     series = {}
@@ -139,8 +155,8 @@ def _volume(summary: MonitoringSummary) -> _Section:
         latest = rows.iloc[-1]
         section.rows.append({"table": table, "level": level, "day": latest.bucket_start,
                              "rows": latest.metric_value, "expected": latest.training_mean,
-                             "z": latest.z_score, "severity": latest.severity,
-                             "trend": latest.trend})
+                             "z": latest.z_score, "severity": _text(latest.severity),
+                             "trend": _text(latest.trend)})
     if series:
         section.charts.append(plots.volume_panels(
             series, _test_argument(summary, "volume_anomaly", "sensitivity", 3.0)))
@@ -148,13 +164,12 @@ def _volume(summary: MonitoringSummary) -> _Section:
     return section
 
 
-def _column_metrics(summary: MonitoringSummary) -> _Section:
-    section = _Section("Column metrics", "columns",
-                       note="Each cell: the metric per bucket (day) over the history, the "
-                            "latest value and its z-score against the 14 buckets before it.")
+def _column_metrics(summary: MonitoringSummary, section: _Section) -> _Section:
+    section.note = ("Each cell: the metric per bucket (day) over the history, the latest "
+                    "value and its z-score against the 14 buckets before it.")
     frame = summary.snapshot.anomalies
     frame = frame[frame["column_name"].notna() & frame["metric_name"].isin(COLUMN_METRICS)]
-    levels = _levels(summary.results.findings, "column_anomalies")
+    levels = _levels(summary, "column_anomalies")
     for table, by_table in frame.sort_values("bucket_start").groupby("model_name", sort=True):
         rows = []
         for column, by_column in by_table.groupby("column_name", sort=True):
@@ -173,9 +188,8 @@ def _column_metrics(summary: MonitoringSummary) -> _Section:
     return section
 
 
-def _schema(summary: MonitoringSummary) -> _Section:
-    section = _Section("Schema changes since the previous build", "schema")
-    levels = _levels(summary.results.findings, "schema_changes")
+def _schema(summary: MonitoringSummary, section: _Section) -> _Section:
+    levels = _levels(summary, "schema_changes")
     for row in summary.snapshot.latest_schema_changes.itertuples():
         section.rows.append({"table": row.model_name, "column": row.column_name,
                              "change": row.change_type, "previous": row.previous_type,
@@ -185,9 +199,8 @@ def _schema(summary: MonitoringSummary) -> _Section:
     return section
 
 
-def _drift(summary: MonitoringSummary) -> _Section:
-    section = _Section("Distribution drift", "drift")
-    levels = _levels(summary.results.findings, "distribution_drift")
+def _drift(summary: MonitoringSummary, section: _Section) -> _Section:
+    levels = _levels(summary, "distribution_drift")
     thresholds = _psi_thresholds(summary, "distribution_drift")
     for check, rows in summary.snapshot.latest_drift.groupby("check_name", sort=True):
         rows = rows.sort_values("psi", ascending=False)
@@ -202,9 +215,8 @@ def _drift(summary: MonitoringSummary) -> _Section:
     return section
 
 
-def _skew(summary: MonitoringSummary) -> _Section:
-    section = _Section("Training-serving skew", "skew")
-    levels = _levels(summary.results.findings, "training_serving_skew")
+def _skew(summary: MonitoringSummary, section: _Section) -> _Section:
+    levels = _levels(summary, "training_serving_skew")
     thresholds = _psi_thresholds(summary, "training_serving_skew")
     frame = summary.snapshot.latest_skew
     if frame.empty:
@@ -239,6 +251,25 @@ def _skew(summary: MonitoringSummary) -> _Section:
     return section
 
 
+def _sections(summary: MonitoringSummary) -> list[_Section]:
+    """Every section; one of a part that was not built says what to configure instead."""
+    sections = []
+    for title, anchor, check, build in (
+            ("Freshness against SLA", "freshness", "freshness_sla", _freshness),
+            ("Volume per day", "volume", "volume_anomaly", _volume),
+            ("Column metrics", "columns", "column_anomalies", _column_metrics),
+            ("Schema changes since the previous build", "schema", "schema_changes", _schema),
+            ("Distribution drift", "drift", "distribution_drift", _drift),
+            ("Training-serving skew", "skew", "training_serving_skew", _skew)):
+        part = CHECK_PARTS[check]
+        if part in summary.snapshot.parts:
+            sections.append(build(summary, _Section(title, anchor)))
+        else:
+            sections.append(_Section(title, anchor, level="unchecked",
+                                     note=_NOT_CONFIGURED[part], configured=False))
+    return sections
+
+
 def _distribution_group(title: str, entries: list[dict[str, Any]],
                         thresholds: tuple[float, float], xlabel: str) -> dict[str, Any]:
     """A table of drift or skew rows with its PSI chart and level."""
@@ -256,10 +287,11 @@ def _psi_thresholds(summary: MonitoringSummary, check: str) -> tuple[float, floa
 
 
 def _test_argument(summary: MonitoringSummary, check: str, name: str, default: float) -> float:
-    """A numeric argument of the first test of a kind in the results, else its default."""
+    """A numeric argument of the first test of a kind in the results (its first rule that
+    sets it), else its default."""
     for test in summary.results.monitoring_tests:
         if test.test is not None and test.test.test_name == check:
-            value = test.test.kwargs.get(name, default)
+            value = rule_argument(test.test, name)
             return float(value) if isinstance(value, (int, float)) else default
     return default
 
@@ -310,6 +342,11 @@ def _window(row: Any) -> str:
 def _values(series: pd.Series) -> list[Any]:
     return [None if pd.isna(v) else (v.to_pydatetime() if isinstance(v, pd.Timestamp) else v)
             for v in series]
+
+
+def _text(value: Any) -> str | None:
+    """A text column's value, None for a null (which pandas reads as NaN)."""
+    return None if _missing(value) else str(value)
 
 
 def _duration(seconds: float | None) -> str:

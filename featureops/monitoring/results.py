@@ -3,9 +3,11 @@ manifest, and the findings of every monitoring test that warned or failed.
 
 A monitoring test (featureops.freshness_sla, volume_anomaly, column_anomalies,
 schema_changes, distribution_drift, training_serving_skew, monitoring_coverage) returns one
-row per finding, with alert_level 1 (warning) or 2 (critical); dbt records only their
-maximum (its failure count). The rows themselves are read back by running the test's
-compiled query, as dbt ran it, in the warehouse: the warehouse computes, featureops reads.
+row per finding, with alert_level 1 (warning) or 2 (critical), and one row per series it
+could not judge, with alert_level -1 (insufficient data: too little history, too few values
+on a side); dbt records only the maximum (its failure count), and nothing for a pass. The
+rows themselves are read back by running the test's compiled query, as dbt ran it, in the
+warehouse: the warehouse computes, featureops reads.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ from typing import Any
 
 from featureops.manifest import DataTest
 from featureops.monitoring.errors import MonitoringError
+from featureops.monitoring.rules import rules_of
 from featureops.monitoring.warehouse import MonitoringWarehouse
 from featureops.project import Project
 
 MONITORING_TESTS = ("freshness_sla", "volume_anomaly", "column_anomalies", "schema_changes",
                     "distribution_drift", "training_serving_skew", "monitoring_coverage")
-LEVELS = {1: "warning", 2: "critical"}
+#: A series a test could not judge: not a failure, but not "ok" either.
+INSUFFICIENT = "insufficient_data"
+LEVELS = {-1: INSUFFICIENT, 1: "warning", 2: "critical"}
 #: dbt test status -> health level of the table it checks.
 STATUS_LEVELS = {"pass": "ok", "warn": "warning", "fail": "critical", "error": "critical"}
 FINDING_COLUMNS = ("check_name", "model_name", "column_name", "metric_name", "bucket_start",
@@ -60,7 +65,8 @@ class TestResult:
 
 @dataclass(frozen=True)
 class Finding:
-    """One row a monitoring test returned: a warning or a critical finding."""
+    """One row a monitoring test returned: a warning, a critical finding or a series it
+    could not judge (level insufficient_data)."""
 
     test_id: str
     check_name: str
@@ -88,7 +94,8 @@ class Finding:
 
 @dataclass
 class MonitoringResults:
-    """Test results of the last dbt invocation and the monitoring findings."""
+    """Test results of the last dbt invocation, the monitoring findings (warnings and
+    critical ones) and the series the monitoring tests could not judge."""
 
     run_results_path: Path
     generated_at: str | None
@@ -96,6 +103,7 @@ class MonitoringResults:
     command: str | None
     tests: list[TestResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    insufficient: list[Finding] = field(default_factory=list)
 
     @property
     def monitoring_tests(self) -> list[TestResult]:
@@ -137,22 +145,26 @@ def load_test_results(project: Project, path: Path) -> MonitoringResults:
 
 def load_monitoring_results(project: Project, warehouse: MonitoringWarehouse,
                             path: str | Path | None = None) -> MonitoringResults:
-    """The last invocation's test results with the findings of its monitoring tests."""
+    """The last invocation's test results with the findings of its monitoring tests. The
+    queries of passing tests run too: their rows say what they could not judge."""
     loaded = load_test_results(project, run_results_path(project, path))
     if not loaded.monitoring_tests:
         raise MonitoringError(
             f"{loaded.run_results_path}: the last dbt command ({loaded.command or 'unknown'}) "
             "ran no featureops monitoring test; run `dbt build` (or `dbt test --select "
             "tag:featureops_monitoring`) first")
+    rows: list[Finding] = []
     for test in loaded.monitoring_tests:
-        if test.status not in ("warn", "fail"):
+        if test.status not in ("pass", "warn", "fail"):
             continue
         if test.compiled_code:
-            loaded.findings.extend(_findings(test, warehouse.query(test.compiled_code).to_pylist()))
-        else:  # run results without the query: keep the level dbt recorded, if not the rows
-            loaded.findings.append(_finding_without_rows(test))
-    loaded.findings.sort(key=lambda f: (-_rank(f.level), f.table, f.check_name,
-                                        f.column_name or ""))
+            rows.extend(_findings(test, warehouse.query(test.compiled_code).to_pylist()))
+        elif test.status != "pass":  # no query in the results: keep the level dbt recorded
+            rows.append(_finding_without_rows(test))
+    rows.sort(key=lambda f: (-_rank(f.level), f.table, f.check_name, f.column_name or "",
+                             f.metric_name or ""))
+    loaded.findings = [finding for finding in rows if finding.level != INSUFFICIENT]
+    loaded.insufficient = [finding for finding in rows if finding.level == INSUFFICIENT]
     return loaded
 
 
@@ -180,9 +192,10 @@ def _findings(test: TestResult, rows: Iterable[Mapping[str, Any]]) -> list[Findi
 
 def _finding_without_rows(test: TestResult) -> Finding:
     assert test.test is not None
-    wanted = test.test.kwargs.get("model_name")
+    wanted = [rule.get("model_name") for rule in rules_of(test.test)]
     return Finding(test.unique_id, test.test.test_name,
-                   wanted if isinstance(wanted, str) else (test.table or "?"), None, None, None,
+                   wanted[0] if len(wanted) == 1 and isinstance(wanted[0], str)
+                   else (test.table or "?"), None, None, None,
                    None, None, None, None, None, None, None,
                    f"{test.name}: {test.message or test.status}",
                    LEVELS.get(test.failures or 0, "warning"))

@@ -15,16 +15,24 @@ from featureops.monitoring.snapshot import MonitoringSnapshot
 
 
 def make_test_result(name: str, test_name: str, status: str, table: str = "monitoring__view",
-                namespace: str | None = "featureops", **kwargs: Any) -> TestResult:
+                namespace: str | None = "featureops", rules: list[dict[str, Any]] | None = None,
+                **kwargs: Any) -> TestResult:
+    """A test result; with ``rules``, a test the package attaches (configured: true) that
+    ran those rules of vars.featureops.monitoring.tests, as dbt records them."""
+    raw: dict[str, Any] = {}
+    if rules is not None:
+        kwargs = {"configured": True, **kwargs}
+        raw = {"config": {"meta": {"featureops": {"rules": rules}}}}
     test = DataTest(unique_id=f"test.p.{name}", name=name, test_name=test_name,
-                    kwargs=kwargs, namespace=namespace, attached_node=f"model.p.{table}")
+                    kwargs=kwargs, namespace=namespace, attached_node=f"model.p.{table}",
+                    _raw=raw)
     return TestResult(test.unique_id, name, status, None, None, 0.1, test, "select 1")
 
 
 def make_finding(check: str, model: str, level: str, column: str | None = None,
-            metric: str | None = None) -> Finding:
+            metric: str | None = None, detail: str | None = None) -> Finding:
     return Finding("test.p.t", check, model, column, metric, None, 1.0, 0.5, 2.0, 3.0, 4.0,
-                   None, None, None, level)
+                   None, None, detail, level)
 
 
 @pytest.fixture

@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from featureops.monitoring.errors import MonitoringError
-from featureops.monitoring.results import FINDING_COLUMNS, _findings, load_test_results
+from featureops.monitoring.results import (
+    FINDING_COLUMNS,
+    INSUFFICIENT,
+    _findings,
+    load_monitoring_results,
+    load_test_results,
+)
 from featureops.project import Project
+from featureops.testing.manifests import ManifestBuilder
 from tests.unit.monitoring.conftest import make_test_result
 
 
@@ -65,8 +73,9 @@ def _row(**overrides) -> dict:
 def test_finding_rows_become_findings_by_alert_level() -> None:
     test = make_test_result("volume", "volume_anomaly", "fail")
     findings = _findings(test, [_row(alert_level=2, score=-5), _row(alert_level=1),
-                                _row(alert_level=0)])
-    assert [(f.level, f.score) for f in findings] == [("critical", -5.0), ("warning", None)]
+                                _row(alert_level=0), _row(alert_level=-1)])
+    assert [(f.level, f.score) for f in findings] == [
+        ("critical", -5.0), ("warning", None), (INSUFFICIENT, None)]
 
 
 def test_rows_of_an_older_shape_are_refused() -> None:
@@ -88,3 +97,44 @@ def test_a_result_without_its_query_keeps_the_level_dbt_recorded(project: Projec
     assert (finding.level, finding.model_name, finding.check_name) == (
         "critical", "feat_a", "freshness_sla")
     assert "Got 2 results" in finding.detail
+
+
+class _Warehouse:
+    """Returns the finding rows of each compiled query; records what ran."""
+
+    def __init__(self, rows: dict[str, list[dict]]) -> None:
+        self.rows = rows
+        self.ran: list[str] = []
+
+    def query(self, sql: str) -> pa.Table:
+        self.ran.append(sql)
+        return pa.Table.from_pylist(self.rows[sql])
+
+
+def test_passing_tests_are_read_for_what_they_could_not_judge(tmp_path: Path) -> None:
+    builder = ManifestBuilder("p")
+    builder.model("monitoring__anomalies", package="featureops")
+    volume = builder.test("volume_anomaly", "monitoring__anomalies", namespace="featureops",
+                          kwargs={"configured": True})
+    columns = builder.test("column_anomalies", "monitoring__anomalies", namespace="featureops",
+                           kwargs={"configured": True})
+    (tmp_path / "manifest.json").write_text(json.dumps(builder.build()))
+    project = Project.locate(tmp_path, tmp_path / "manifest.json")
+    (tmp_path / "run_results.json").write_text(json.dumps({"args": {"which": "build"},
+                                                           "results": [
+        {"unique_id": volume, "status": "pass", "failures": 0, "compiled_code": "q_volume"},
+        {"unique_id": columns, "status": "warn", "failures": 1, "compiled_code": "q_columns"},
+    ]}))
+    warehouse = _Warehouse({
+        "q_volume": [_row(metric_name="row_count", alert_level=-1,
+                          detail="insufficient data: 2 of 7 buckets of history needed")],
+        "q_columns": [_row(check_name="column_anomalies", column_name="x", alert_level=1),
+                      _row(check_name="column_anomalies", column_name="y", alert_level=-1)],
+    })
+    loaded = load_monitoring_results(project, warehouse)  # type: ignore[arg-type]
+    assert sorted(warehouse.ran) == ["q_columns", "q_volume"]
+    assert [(f.check_name, f.column_name, f.level) for f in loaded.findings] == [
+        ("column_anomalies", "x", "warning")]
+    assert [(f.check_name, f.column_name or f.metric_name) for f in loaded.insufficient] == [
+        ("column_anomalies", "y"), ("volume_anomaly", "row_count")]
+    assert all(f.level == INSUFFICIENT for f in loaded.insufficient)
