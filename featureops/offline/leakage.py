@@ -4,6 +4,8 @@ warehouse, reported per model and column.
 The checks are the dbt generic tests of macros/training/ (no_future_feature_values,
 windows_exclude_event, labels_known_before_prediction, label_correlation), rendered here
 for the same warehouse: one definition, two front doors, like the point-in-time join.
+Here labels_known_before_prediction is also given the column lineage of each feature
+(featureops.offline.label_reads), so it judges the columns a feature reads.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, Literal
 from featureops.catalog import FeatureCatalog, TrainingSet, UnknownFeatureError
 from featureops.offline.errors import TrainingSetError
 from featureops.offline.graph import graph_from_manifest
+from featureops.offline.label_reads import label_reads, project_resolver
 from featureops.offline.macros import MacroRenderer, MacroSource
 from featureops.offline.retrieval import relation_of
 from featureops.offline.warehouse import Warehouse, open_warehouse
@@ -118,6 +121,7 @@ def _chosen_training_sets(catalog: FeatureCatalog,
 def _training_set_checks(renderer: MacroRenderer, project: Project,
                          chosen: Iterable[TrainingSet],
                          max_correlation: float) -> Iterable[_Check]:
+    resolver = None
     for training_set in chosen:
         spec = training_set.spec.model_dump()
         relation = relation_of(project.manifest, training_set.name)
@@ -126,8 +130,12 @@ def _training_set_checks(renderer: MacroRenderer, project: Project,
         views = renderer.render("_training_set_views", spec)
         yield _Check("no_future_feature_values", "error", training_set.name, renderer.render(
             "future_feature_values_sql", relation, spec, training_set.name))
+        # Column lineage says which features read label columns (the dbt test cannot).
+        resolver = resolver or project_resolver(project.manifest, project.project_dir)
+        reads = label_reads(resolver, training_set, views)
         yield _Check("labels_known_before_prediction", "error", training_set.name,
-                     renderer.render("label_availability_sql", views, spec["label_sources"]))
+                     renderer.render("label_availability_sql", views, spec["label_sources"],
+                                     reads))
         yield _Check("label_correlation", "warning", training_set.name, renderer.render(
             "label_correlation_sql", relation, spec, max_correlation, training_set.name,
             columns))

@@ -31,7 +31,12 @@ latest_profiles as (
     select user_id, max(event_at) as event_at from profiles group by 1
 )
 
-select spine.*, profiles.credit_limit_usd, context.is_disputed
+select
+    spine.*,
+    profiles.credit_limit_usd,
+    context.is_disputed,
+    context.user_transaction_count_7d,
+    context.user_charged_back_count_7d
 from spine
 left join latest_profiles on spine.user_id = latest_profiles.user_id
 left join profiles
@@ -55,6 +60,8 @@ models:
           features:
             - feat_user__profile:credit_limit_usd
             - feat_transaction__context:is_disputed
+            - feat_transaction__context:user_transaction_count_7d
+            - feat_transaction__context:user_charged_back_count_7d
     data_tests:
       - featureops.no_future_feature_values
       - featureops.labels_known_before_prediction
@@ -65,6 +72,54 @@ models:
       - name: is_fraud
         data_type: boolean
 """
+
+
+# Every transaction with its label: a table that holds the label column (is_charged_back)
+# next to columns that are not labels.
+LABELLED_TRANSACTIONS_SQL = """
+with
+
+transactions as (select * from {{ ref('int_transactions__enriched') }}),
+
+chargebacks as (select * from {{ ref('int_transactions__chargebacks') }}),
+
+labelled as (
+    select
+        transactions.transaction_id,
+        transactions.user_id,
+        transactions.event_at,
+        chargebacks.reported_at is not null as is_charged_back
+    from transactions
+    left join chargebacks on transactions.transaction_id = chargebacks.transaction_id
+)
+
+select * from labelled
+"""
+
+USER_WINDOWS_CTE = """labelled as (
+
+    select * from {{ ref('int_transactions__labelled') }}
+
+),
+
+-- Over the week before each transaction: how many the user made (reads no label
+-- column) and how many of those were charged back (reads the label).
+user_windows as (
+
+    select
+        transaction_id,
+        cast(count(*) over last_week as bigint) as user_transaction_count_7d,
+        cast(sum(case when is_charged_back then 1 else 0 end) over last_week as bigint)
+            as user_charged_back_count_7d
+    from labelled
+    window last_week as (
+        partition by user_id order by event_at
+        range between interval '7 days' preceding and current row exclude current row
+    )
+
+),
+
+countries as ("""
 
 
 def replace_once(path: Path, old: str, new: str) -> None:
@@ -97,15 +152,29 @@ def plant_leaks(root: Path) -> None:
 countries as (""")
     replace_once(context, "as is_night\n", """as is_night,
         coalesce(chargebacks.reported_at < transactions.event_at + interval '30 days', false)
-            as is_disputed\n""")
+            as is_disputed,
+        user_windows.user_transaction_count_7d,
+        user_windows.user_charged_back_count_7d\n""")
     replace_once(context, "    left join countries", """    left join chargebacks
         on transactions.transaction_id = chargebacks.transaction_id
+    left join user_windows
+        on transactions.transaction_id = user_windows.transaction_id
     left join countries""")
     replace_once(features / "transaction" / "_transaction__models.yml",
                  "      - name: is_night\n", """      - name: is_disputed
         description: Planted leak.
         data_type: boolean
+      - name: user_transaction_count_7d
+        description: Planted, no leak (counts rows of a table holding the label).
+        data_type: bigint
+      - name: user_charged_back_count_7d
+        description: Planted leak (sums the label column).
+        data_type: bigint
       - name: is_night\n""")
+    # 5. Windows over a table that holds the label: one counts rows, one sums the label.
+    (root / "models" / "intermediate" / "transactions" / "int_transactions__labelled.sql"
+     ).write_text(LABELLED_TRANSACTIONS_SQL)
+    replace_once(context, "countries as (", USER_WINDOWS_CTE)
     # 4. A hand-written training set that joins the latest values.
     (root / "models" / "training" / "train_leaky__transactions.sql").write_text(
         LEAKY_TRAINING_SET_SQL)
@@ -129,7 +198,10 @@ EXPECTED_LEAKS = {
     ("windows_exclude_event", "error", "feat_user__spend_windows", "transaction_count_1h"),
     ("windows_exclude_event", "error", "feat_merchant__risk_windows", "chargeback_count_30d"),
     ("no_future_feature_values", "error", "train_leaky__transactions", "credit_limit_usd"),
-    ("labels_known_before_prediction", "error", "feat_transaction__context", "*"),
+    # judged per column: the count of a user's transactions reads no label column
+    ("labels_known_before_prediction", "error", "feat_transaction__context", "is_disputed"),
+    ("labels_known_before_prediction", "error", "feat_transaction__context",
+     "user_charged_back_count_7d"),
     ("label_correlation", "warning", "train_leaky__transactions", "is_disputed"),
 }
 
@@ -148,11 +220,16 @@ def test_every_planted_leak_is_found(broken_project) -> None:
     report = check_leakage(project, warehouse=warehouse)
     found = {(f.check, f.severity, f.model, f.column) for f in report.findings}
     assert found == EXPECTED_LEAKS
-    by_column = {f.column: f for f in report.findings}
-    assert "takes in the event itself" in by_column["transaction_count_1h"].problem
-    assert "arrive after the prediction time" in by_column["chargeback_count_30d"].problem
-    assert "int_transactions__chargebacks" in by_column["*"].problem
-    future = by_column["credit_limit_usd"]
+    by_column = {(f.check, f.column): f for f in report.findings}
+    windows, labels = "windows_exclude_event", "labels_known_before_prediction"
+    assert "takes in the event itself" in by_column[windows, "transaction_count_1h"].problem
+    assert "arrive after the prediction time" in by_column[
+        windows, "chargeback_count_30d"].problem
+    assert "reads label data int_transactions__chargebacks.reported_at" in by_column[
+        labels, "is_disputed"].problem
+    assert "reads label data int_transactions__chargebacks.reported_at" in by_column[
+        labels, "user_charged_back_count_7d"].problem
+    future = by_column["no_future_feature_values", "credit_limit_usd"]
     assert future.failing_rows > 100 and future.example.startswith("user_id=")
     assert not report.ok
 
