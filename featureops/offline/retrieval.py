@@ -25,6 +25,7 @@ from featureops.offline.spine import (
     ROW_COLUMN,
     Spine,
     looks_like_file,
+    read_spine_file,
     spine_from_arrow,
     to_arrow,
 )
@@ -193,7 +194,8 @@ def load_spine(spine: Any, timestamp: str, engine: Warehouse, manifest: Manifest
             path = Path(spine)
             if not path.is_file():
                 raise TrainingSetError(f"spine file {path} does not exist")
-            return spine_from_arrow(engine.read_table(path), str(path), timestamp)
+            return spine_from_arrow(read_spine_file(path, engine.read_table), str(path),
+                                    timestamp)
         model = manifest.find_model(str(spine))
         relation = relation_of(manifest, model.name, model.version)
         columns = list(engine.to_arrow(f"select * from {relation} limit 0").column_names)

@@ -6,7 +6,7 @@ the warehouse; and the checks that it fits the views it is joined with.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,8 +62,7 @@ def spine_from_arrow(table: pa.Table, source: str, timestamp: str) -> Spine:
     if reserved:
         raise TrainingSetError(f"spine {source}: column(s) {', '.join(reserved)} use the "
                                f"prefix {RESERVED_PREFIX!r}, reserved for the join")
-    if len(set(table.column_names)) != len(table.column_names):
-        raise TrainingSetError(f"spine {source} has duplicate column names")
+    check_column_names(table.column_names, f"spine {source}")
     if timestamp not in table.column_names:
         raise TrainingSetError(
             f"spine {source} has no timestamp column '{timestamp}' (columns: "
@@ -76,6 +75,82 @@ def spine_from_arrow(table: pa.Table, source: str, timestamp: str) -> Spine:
         )
     positions = pa.array(range(table.num_rows), type=pa.int64())
     return Spine(table.append_column(ROW_COLUMN, positions), source, timestamp)
+
+
+def check_column_names(names: Sequence[str], where: str) -> None:
+    """No name twice, none with a NUL character (engines would rename or cut them)."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if "\x00" in name:
+            raise TrainingSetError(f"{where}: column {position} ({name!r}) has a NUL character "
+                                   "in its name; rename it")
+        if name in seen:
+            raise TrainingSetError(f"{where}: column '{name}' appears twice (columns "
+                                   f"{seen[name]} and {position}); rename one")
+        seen[name] = position
+
+
+def read_spine_file(path: Path, read: Callable[[Path], pa.Table]) -> pa.Table:
+    """A spine file read by ``read`` (the warehouse engine's reader), once the column names
+    the file itself declares are known to be fine: engines rename a duplicate column
+    (``user_id_1``), cut a name at a NUL, and read a CSV whose rows do not match its header
+    as ``column0, column1...``; each of those is an error naming the file and column."""
+    where = f"spine file {path}"
+    csv_file = path.suffix.lower() == ".csv"
+    declared, delimiter = _csv_header(path) if csv_file else (_parquet_columns(path), None)
+    check_column_names(declared, where)
+    table = read(path)
+    if [name.strip() for name in declared] != [name.strip() for name in table.column_names]:
+        if delimiter is not None:
+            raise TrainingSetError(f"{where}: not a well-formed CSV: "
+                                   f"{_csv_mismatch(path, delimiter, declared)}")
+        raise TrainingSetError(f"{where}: declares columns {', '.join(declared)} but was "
+                               f"read as {', '.join(table.column_names)}")
+    return table
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except (OSError, pa.ArrowInvalid) as error:
+        raise TrainingSetError(f"cannot read spine file {path}: "
+                               f"{str(error).strip().splitlines()[0]}") from None
+
+
+#: Delimiters a CSV spine may use (engines detect them); the header is split by the one
+#: that gives it the most fields.
+_CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _csv_header(path: Path) -> tuple[list[str], str]:
+    """The header's names and the delimiter that splits it."""
+    import csv
+    import io
+
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            head = handle.read(1 << 16)
+    except OSError as error:
+        raise TrainingSetError(f"cannot read spine file {path}: {error.strerror}") from None
+    splits = [(next(csv.reader(io.StringIO(head), delimiter=d), []), d)
+              for d in _CSV_DELIMITERS]
+    return max(splits, key=lambda split: len(split[0]))
+
+
+def _csv_mismatch(path: Path, delimiter: str, header: list[str]) -> str:
+    """Where the rows stop matching the header (the first line with another field count)."""
+    import csv
+
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader, None)
+        for row in reader:
+            if row and len(row) != len(header):
+                return (f"line {reader.line_num} has {len(row)} field(s), the header "
+                        f"{len(header)} ({delimiter.join(header)})")
+    return f"its header ({delimiter.join(header)}) is not read as a header"
 
 
 def looks_like_file(value: str | os.PathLike[str]) -> bool:
