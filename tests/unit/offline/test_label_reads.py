@@ -96,12 +96,13 @@ def test_a_feature_whose_sql_cannot_be_traced_is_reported() -> None:
     assert detail.startswith("rider_requests.request_count_1h (not traceable: no compiled SQL")
 
 
-def build_warehouse(root: Path) -> Project:
+def build_warehouse(root: Path, minutes_apart: int = 5) -> Project:
+    """The tables of :func:`rides`: 300 requests of 7 riders, ``minutes_apart`` apart."""
     root.mkdir()
     with duckdb.connect(str(root / "dev.duckdb")) as conn:
-        conn.execute("""create table int_requests as select i as request_id,
+        conn.execute(f"""create table int_requests as select i as request_id,
                         i % 7 as rider_id,
-                        timestamp '2026-01-01' + to_minutes(i * 5) as requested_at,
+                        timestamp '2026-01-01' + to_minutes(i * {minutes_apart}) as requested_at,
                         (i * 31) % 10 < 3 as is_cancelled
                         from range(300) t(i)""")
         conn.execute(f"create table rider_requests as {VIEW_SQL.replace(REQUESTS, 'int_requests')}")

@@ -73,3 +73,12 @@ def test_arguments_are_checked(tmp_path) -> None:
 def test_finding_text() -> None:
     finding = LeakageFinding("label_correlation", "warning", "train", "f", "correlation 0.99", 1)
     assert str(finding) == "warning: label_correlation: train.f: correlation 0.99"
+
+
+def test_a_feature_without_variance_has_no_correlation(tmp_path) -> None:
+    from tests.unit.offline.test_label_reads import build_warehouse
+
+    # 91 minutes between a rider's requests: every 1h request count is 0 (NaN on DuckDB)
+    project = build_warehouse(tmp_path / "rides", minutes_apart=13)
+    report = check_leakage(project, warehouse=tmp_path / "rides" / "dev.duckdb")
+    assert not [f for f in report.findings if f.check == "label_correlation"]

@@ -53,7 +53,9 @@
             {%- endif %}
         {%- endfor %}
     ) as correlations
-    where abs(correlation) > {{ max_correlation | float }}
+    -- A feature or label without variance has no correlation: null on Postgres, NaN on
+    -- DuckDB, where NaN sorts above every number (a real correlation is at most 1).
+    where abs(correlation) > {{ max_correlation | float }} and abs(correlation) < 2
 {% endmacro %}
 
 {% macro _is_numeric(data_type) %}
