@@ -14,6 +14,7 @@ never here. See docs/decisions/0020-online-store-interface.md.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
@@ -38,6 +39,12 @@ class OnlineStoreError(FeatureopsError):
 
 class StoreUnavailableError(OnlineStoreError):
     """The store cannot be reached (Redis down, file unreadable); the reason is the message."""
+
+
+class StoreBusyError(StoreUnavailableError):
+    """The store is up but could not take this call in time (another writer holds the
+    SQLite lock, a publish changed the live version under a write); nothing was written
+    and retrying shortly succeeds."""
 
 
 class MaterializationInProgressError(OnlineStoreError):
@@ -127,6 +134,12 @@ class OnlineStore(ABC):
     """Base class of every online store. Subclasses are ``<Name>OnlineStore`` in
     ``featureops/online/<name>.py`` with a ``<Name>OnlineStoreConfig``."""
 
+    #: True when reads never wait on the network or on writers (a local file in WAL mode
+    #: with a busy timeout of milliseconds): a server may then run them on its event loop.
+    #: Stores whose reads can wait (a round trip to a server that may hang) keep False and
+    #: are read through ``read_async`` with a deadline.
+    inline_reads: bool = False
+
     def __init__(self, config: Any, project_dir: Path) -> None:
         self.config = config
         self.project_dir = project_dir
@@ -189,6 +202,21 @@ class OnlineStore(ABC):
         timestamp winning (an equal one is a no-op). Creates the live version when the view
         has none. ``end_time`` advances the incremental watermark in the same step.
         Return the number of records that were newer than the stored ones."""
+
+    # --- for event loops ----------------------------------------------------------------
+
+    async def read_async(self, requests: Sequence[tuple[str, Sequence[str]]]
+                         ) -> list[ViewSnapshot]:
+        """``read`` without blocking the calling event loop: on a worker thread by default;
+        stores with an asyncio client override it."""
+        return await asyncio.to_thread(self.read, requests)
+
+    async def ping_async(self) -> None:
+        """``ping`` without blocking the calling event loop."""
+        await asyncio.to_thread(self.ping)
+
+    async def close_async(self) -> None:  # noqa: B027 - optional hook
+        """Release connections bound to the running event loop (``read_async``'s)."""
 
     # --- optional capabilities --------------------------------------------------------
 

@@ -40,6 +40,7 @@ from featureops.online.base import (
 from featureops.online.config import StoreConfigBase
 from featureops.online.encoding import EncodedBatch
 from featureops.online.layout import RecordLayout
+from featureops.online.redis_async import AsyncReads
 from featureops.online.redis_protocol import mset_commands
 from featureops.online.similarity_cache import MatrixCache
 from featureops.project import project_name
@@ -93,12 +94,11 @@ class RedisOnlineStore(OnlineStore):
         url = os.environ.get(config.url_env) or DEFAULT_URL
         if os.environ.get(config.tls_env, "").lower() in ("1", "true", "yes"):
             url = re.sub(r"^redis://", "rediss://", url)
+        connection = {"password": os.environ.get(config.password_env) or None,
+                      "socket_timeout": config.socket_timeout,
+                      "socket_connect_timeout": config.connect_timeout}
         try:
-            self.client = redis.Redis.from_url(
-                url, password=os.environ.get(config.password_env) or None,
-                socket_timeout=config.socket_timeout,
-                socket_connect_timeout=config.connect_timeout,
-            )
+            self.client = redis.Redis.from_url(url, **connection)
         except ValueError as error:
             raise OnlineStoreError(f"{config.url_env}: {error}") from None
         kwargs = self.client.connection_pool.connection_kwargs
@@ -110,6 +110,7 @@ class RedisOnlineStore(OnlineStore):
         self._states: dict[tuple[str, str], VersionState] = {}
         self._states_lock = threading.Lock()
         self.matrices = MatrixCache()
+        self._async = AsyncReads(self, url, connection)
 
     def describe(self) -> str:
         return f"{self._where} (prefix {self.key_prefix})"
@@ -251,14 +252,8 @@ class RedisOnlineStore(OnlineStore):
                 cached = self._states.get(key)
             if cached is not None:
                 return cached
-        raw = self._call(lambda: self.client.get(f"{self._base(view)}:_state:{version}"))
-        if raw is None:
-            raise OnlineStoreError(f"{self.describe()}: version {version} of '{view}' has no "
-                                   "state; run `featureops materialize --full`")
-        state = VersionState.from_json(raw)
-        with self._states_lock:
-            self._states[key] = state
-        return state
+        raw = self._call(lambda: self.client.get(self.state_key(view, version)))
+        return self.remember_state(view, version, raw)
 
     def cleanup(self, view: str) -> list[str]:
         base = self._base(view)
@@ -323,21 +318,63 @@ class RedisOnlineStore(OnlineStore):
     # --- reads ------------------------------------------------------------------------
 
     def read(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[ViewSnapshot]:
-        args: list[Any] = [self.key_prefix, len(requests)]
-        for view, keys in requests:
-            self._base(view)
-            args += [view, len(keys), *keys]
+        args = self.read_args(requests)
         try:
             replies = self._call(lambda: self._scripts["READ"](args=args))
         except RedisError as error:
             raise StoreUnavailableError(f"{self._where}: {error}") from None
+        for view, version in self.unknown_versions(requests, replies):
+            self.version_state(view, version)
+        return self.snapshots(requests, replies)
+
+    async def read_async(self, requests: Sequence[tuple[str, Sequence[str]]]
+                         ) -> list[ViewSnapshot]:
+        return await self._async.read(requests)
+
+    async def ping_async(self) -> None:
+        await self._async.ping()
+
+    async def close_async(self) -> None:
+        await self._async.close()
+
+    def read_args(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[Any]:
+        """ARGV of the READ script."""
+        args: list[Any] = [self.key_prefix, len(requests)]
+        for view, keys in requests:
+            self._base(view)
+            args += [view, len(keys), *keys]
+        return args
+
+    def unknown_versions(self, requests: Sequence[tuple[str, Sequence[str]]],
+                         replies: Sequence[Any]) -> list[tuple[str, str]]:
+        """(view, version) of replies whose version state is not cached yet."""
+        with self._states_lock:
+            return [(view, reply[0].decode()) for (view, _), reply in
+                    zip(requests, replies, strict=True)
+                    if reply and (view, reply[0].decode()) not in self._states]
+
+    def remember_state(self, view: str, version: str, raw: bytes | None) -> VersionState:
+        if raw is None:
+            raise OnlineStoreError(f"{self.describe()}: version {version} of '{view}' has no "
+                                   "state; run `featureops materialize --full`")
+        state = VersionState.from_json(raw)
+        with self._states_lock:
+            self._states[(view, version)] = state
+        return state
+
+    def state_key(self, view: str, version: str) -> str:
+        return f"{self._base(view)}:_state:{version}"
+
+    def snapshots(self, requests: Sequence[tuple[str, Sequence[str]]],
+                  replies: Sequence[Any]) -> list[ViewSnapshot]:
+        """READ replies as snapshots (every version state already cached)."""
         snapshots = []
         for (view, keys), reply in zip(requests, replies, strict=True):
             if not reply:
                 snapshots.append(ViewSnapshot(None, [None] * len(keys)))
                 continue
             version, stat, records = reply
-            state = self.version_state(view, version.decode())
+            state = self._states[(view, version.decode())]
             snapshots.append(ViewSnapshot(state, records, _int_or_none(stat)))
         return snapshots
 

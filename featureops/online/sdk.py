@@ -105,6 +105,16 @@ class _Plan:
     offline_views: list[str]
 
 
+class _Lookup(NamedTuple):
+    """A checked request: what to read, and how to answer once read."""
+
+    plan: _Plan
+    rows: list[tuple[Any, ...]]
+    reads: list[tuple[str, list[str]]]
+    now: int
+    exposure: str | None
+
+
 class OnlineFeatureClient:
     """Looks up online features of one project; reuse it (it caches plans and codecs)."""
 
@@ -124,17 +134,37 @@ class OnlineFeatureClient:
                             exposure: str | None = None,
                             entities: Mapping[str, Sequence[Any]] | None = None,
                             as_of: datetime | None = None) -> OnlineFeatures:
+        lookup = self._lookup(features, exposure, entities, as_of)
+        return self._answer(lookup, self.store.read(lookup.reads))
+
+    async def get_online_features_async(self, features: Sequence[str] | None = None,
+                                        exposure: str | None = None,
+                                        entities: Mapping[str, Sequence[Any]] | None = None,
+                                        as_of: datetime | None = None) -> OnlineFeatures:
+        """``get_online_features`` for an event loop: the read never blocks it (inline
+        when the store's reads cannot wait, else ``OnlineStore.read_async``)."""
+        lookup = self._lookup(features, exposure, entities, as_of)
+        snapshots = (self.store.read(lookup.reads) if self.store.inline_reads
+                     else await self.store.read_async(lookup.reads))
+        return self._answer(lookup, snapshots)
+
+    def _lookup(self, features: Sequence[str] | None, exposure: str | None,
+                entities: Mapping[str, Sequence[Any]] | None,
+                as_of: datetime | None) -> _Lookup:
         plan = self.plan(features, exposure)
         rows = _entity_rows(entities, plan.entity_names, plan.entity_kinds)
         reads = [(vp.view.name, [_key(vp, plan.entity_names, row) for row in rows])
                  for vp in plan.views]
-        snapshots = self.store.read(reads)
         now = datetime_to_micros(to_utc(as_of) if as_of else datetime.now(timezone.utc))
-        values: list[list[FeatureValue]] = [[] for _ in rows]
+        return _Lookup(plan, rows, reads, now, exposure)
+
+    def _answer(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot]) -> OnlineFeatures:
+        plan = lookup.plan
+        values: list[list[FeatureValue]] = [[] for _ in lookup.rows]
         for vp, snapshot in zip(plan.views, snapshots, strict=True):
-            self._fill(vp, snapshot, now, values)
-        return OnlineFeatures(plan.refs, list(plan.entity_names), rows, values,
-                              exposure, plan.offline_views)
+            self._fill(vp, snapshot, lookup.now, values)
+        return OnlineFeatures(plan.refs, list(plan.entity_names), lookup.rows, values,
+                              lookup.exposure, plan.offline_views)
 
     # --- planning (cached per feature list) -------------------------------------------
 

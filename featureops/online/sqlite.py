@@ -4,6 +4,11 @@ Each view version is a table ``fo__<view>__<version>`` (entity key, feature time
 encoded record), plus one sqlite-vec ``vec0`` table per fixed-size embedding feature.
 ``featureops_live`` is the pointer; flipping it is one transaction, and WAL mode gives
 every read transaction a snapshot, so a reader sees one version, never a mix.
+
+Readers never wait on writers in WAL mode, so reads use a busy timeout of milliseconds
+(``read_busy_timeout_ms``) and are safe on a server's event loop; a write waits at most
+``write_busy_timeout_ms`` for another writer's lock, then fails with StoreBusyError
+(nothing written; the server answers 503 with Retry-After).
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ import apsw
 import numpy as np
 import orjson
 import sqlite_vec
+from pydantic import Field
 
 from featureops.online.base import (
     BUILD_LOCK_SECONDS,
     MaterializationInProgressError,
     OnlineStore,
+    StoreBusyError,
     StoreUnavailableError,
     VersionBuild,
     VersionState,
@@ -59,6 +66,11 @@ class SqliteOnlineStoreConfig(StoreConfigBase):
     type: Literal["sqlite", "featureops.online.sqlite.SqliteOnlineStore"] = "sqlite"
     path: str = "data/online_store.db"
     embedding_dtype: Literal["float32", "float16"] = "float32"
+    #: How long a write waits for another writer's lock before StoreBusyError.
+    write_busy_timeout_ms: int = Field(default=5000, ge=0)
+    #: How long a read waits on a lock: WAL readers do not wait on writers, so this only
+    #: covers rare moments (WAL recovery, an exclusive locking mode) and stays short.
+    read_busy_timeout_ms: int = Field(default=50, ge=0)
 
 
 def _table(view: str, version: int | str) -> str:
@@ -77,6 +89,8 @@ def _now() -> float:
 
 class SqliteOnlineStore(OnlineStore):
     """Online store in a local SQLite file."""
+
+    inline_reads = True
 
     def __init__(self, config: SqliteOnlineStoreConfig, project_dir: Path) -> None:
         super().__init__(config, project_dir)
@@ -107,18 +121,23 @@ class SqliteOnlineStore(OnlineStore):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = apsw.Connection(str(self.path))
+            # Set-up takes no lock on a store that exists, so connecting never waits for
+            # another process's write.
+            conn.set_busy_timeout(self.config.write_busy_timeout_ms)
+            conn.enable_load_extension(True)
+            conn.load_extension(sqlite_vec.loadable_path())
+            conn.enable_load_extension(False)
+            if not conn.execute("select 1 from sqlite_schema limit 1").fetchall():
+                # before the first table only (it takes the write lock): dropped versions
+                # give their space back
+                conn.execute("pragma auto_vacuum = incremental")
+            conn.execute("pragma journal_mode = wal")
+            conn.execute("pragma synchronous = normal")
+            conn.execute("pragma cache_size = -65536")
+            conn.execute(_SCHEMA)
+            conn.set_busy_timeout(self.config.read_busy_timeout_ms)
         except (OSError, apsw.Error) as error:
             raise StoreUnavailableError(f"SQLite online store {self.path}: {error}") from None
-        conn.set_busy_timeout(10_000)
-        conn.enable_load_extension(True)
-        conn.load_extension(sqlite_vec.loadable_path())
-        conn.enable_load_extension(False)
-        # auto_vacuum must be set before the first table: dropped versions give space back.
-        conn.execute("pragma auto_vacuum = incremental")
-        conn.execute("pragma journal_mode = wal")
-        conn.execute("pragma synchronous = normal")
-        conn.execute("pragma cache_size = -65536")
-        conn.execute(_SCHEMA)
         return conn
 
     def close(self) -> None:
@@ -134,8 +153,8 @@ class SqliteOnlineStore(OnlineStore):
         except apsw.Error as error:
             raise StoreUnavailableError(f"SQLite online store {self.path}: {error}") from None
 
-    def _write(self) -> _Transaction:
-        return _Transaction(self.conn, "begin immediate")
+    def _write(self) -> _WriteTransaction:
+        return _WriteTransaction(self.conn, self.config, self.path)
 
     # --- infrastructure ---------------------------------------------------------------
 
@@ -163,7 +182,8 @@ class SqliteOnlineStore(OnlineStore):
                 self.conn.execute(f"drop table if exists {_vec_table(view, version, index)}")
 
     def _vacuum(self) -> None:
-        self.conn.execute("pragma incremental_vacuum")
+        with self._write():
+            self.conn.execute("pragma incremental_vacuum")
 
     # --- versions ---------------------------------------------------------------------
 
@@ -404,6 +424,13 @@ class SqliteOnlineStore(OnlineStore):
 
     def find_similar(self, view: str, feature: str, vector: np.ndarray, k: int,
                      filters: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        try:
+            return self._nearest(view, feature, vector, k, filters)
+        except apsw.BusyError as error:
+            raise StoreUnavailableError(f"SQLite online store {self.path}: {error}") from None
+
+    def _nearest(self, view: str, feature: str, vector: np.ndarray, k: int,
+                 filters: dict[str, Any] | None) -> list[tuple[str, float]]:
         with _Transaction(self.conn, "begin"):
             live = self.live_state(view)
             if live is None:
@@ -472,6 +499,33 @@ class _Transaction:
 
     def __exit__(self, exc_type: Any, *_: Any) -> None:
         self.conn.execute("rollback" if exc_type else "commit")
+
+
+class _WriteTransaction(_Transaction):
+    """``begin immediate`` that waits ``write_busy_timeout_ms`` for another writer, then
+    raises StoreBusyError; the connection goes back to the short read timeout after."""
+
+    def __init__(self, conn: apsw.Connection, config: SqliteOnlineStoreConfig,
+                 path: Path) -> None:
+        super().__init__(conn, "begin immediate")
+        self.config, self.path = config, path
+
+    def __enter__(self) -> apsw.Connection:
+        self.conn.set_busy_timeout(self.config.write_busy_timeout_ms)
+        try:
+            return super().__enter__()
+        except apsw.BusyError:
+            self.conn.set_busy_timeout(self.config.read_busy_timeout_ms)
+            raise StoreBusyError(
+                f"SQLite online store {self.path} is locked by another writer (waited "
+                f"{self.config.write_busy_timeout_ms / 1000:g} s); nothing was written, "
+                "retry") from None
+
+    def __exit__(self, exc_type: Any, *rest: Any) -> None:
+        try:
+            super().__exit__(exc_type, *rest)
+        finally:
+            self.conn.set_busy_timeout(self.config.read_busy_timeout_ms)
 
 
 # sqlite-vec metadata columns cannot hold NULL: a null feature is stored as a value that no

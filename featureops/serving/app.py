@@ -11,10 +11,12 @@ the ``serving.routers`` setting (``package.module:factory``), or an entry point 
 ``featureops.routers`` group. A factory receives the ``ServingContext`` and returns an
 ``APIRouter``; protect its routes with ``Depends(require_token)``.
 
-Lookups are sub-millisecond, so handlers call the store directly on the event loop rather
-than paying a thread-pool hop; a store failure opens a short circuit (``store_retry_seconds``)
-during which requests get 503 at once, then the next request tries the store again, so the
-server recovers without a restart.
+Store calls never freeze the event loop (``store_calls``): SQLite lookups run on it (WAL
+readers never wait, a thread hop would cost more than the read); Redis lookups, similarity
+searches and pushes run on bounded thread pools; a store that cannot answer gives a fast
+503 with ``Retry-After``, and a short circuit (``store_retry_seconds``) answers 503 at once
+while it is down, then lets the next request try again, so the server recovers without a
+restart.
 """
 
 from __future__ import annotations
@@ -22,12 +24,11 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import entry_points
 from typing import Any
@@ -38,7 +39,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from featureops.online.base import StoreUnavailableError
+from featureops.online.base import StoreBusyError, StoreUnavailableError
 from featureops.online.sdk import OnlineFeatureClient, OnlineFeatures, OnlineRequestError
 from featureops.online.similarity import find_similar
 from featureops.project import Project
@@ -48,8 +49,10 @@ from featureops.serving.log import ServingLogWriter, log_dir
 from featureops.serving.metrics import MetricsMiddleware, ServingMetrics
 from featureops.serving.models import FeaturesRequest, SimilarRequest
 from featureops.serving.settings import ServingSettings, configured_tokens, load_serving_settings
+from featureops.serving.store_calls import StoreCalls
 
 ROUTER_ENTRY_POINTS = "featureops.routers"
+RETRY_AFTER = {"Retry-After": "1"}
 logger = logging.getLogger(__name__)
 RouterFactory = Callable[["ServingContext"], APIRouter]
 
@@ -57,7 +60,8 @@ RouterFactory = Callable[["ServingContext"], APIRouter]
 @dataclass
 class ServingContext:
     """What routers share: the project, the lookup client (and its store), settings,
-    metrics and the serving log."""
+    metrics, the serving log and the way to call the store (``store_calls.run(action)``
+    for anything that may wait, such as a push)."""
 
     project: Project
     client: OnlineFeatureClient
@@ -65,24 +69,7 @@ class ServingContext:
     metrics: ServingMetrics
     log: ServingLogWriter | None
     tokens: tuple[str, ...]
-    circuit: _Circuit = field(default_factory=lambda: _Circuit(1.0))
-
-
-class _Circuit:
-    """Fail fast for a moment after the store failed, then let one request retry it."""
-
-    def __init__(self, retry_seconds: float) -> None:
-        self.retry_seconds = retry_seconds
-        self.open_until = 0.0
-        self.reason = ""
-
-    def check(self) -> None:
-        if time.monotonic() < self.open_until:
-            raise StoreUnavailableError(self.reason)
-
-    def trip(self, reason: str) -> None:
-        self.reason = reason
-        self.open_until = time.monotonic() + self.retry_seconds
+    store_calls: StoreCalls
 
 
 class ORJSONResponse(JSONResponse):
@@ -99,9 +86,10 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
     client = client or OnlineFeatureClient(project)
     log = (ServingLogWriter(log_dir(project.project_dir, settings.log_dir),
                             settings.log_sample_rate) if serving_log else None)
-    context = ServingContext(project, client, settings, ServingMetrics(), log,
+    metrics = ServingMetrics()
+    context = ServingContext(project, client, settings, metrics, log,
                              tuple(tokens) if tokens is not None else configured_tokens(),
-                             _Circuit(settings.store_retry_seconds))
+                             StoreCalls(client.store, settings, metrics))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
@@ -110,6 +98,7 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
             yield
         finally:
             flusher.cancel()
+            await context.store_calls.close()
             if context.log:
                 context.log.close()
 
@@ -158,8 +147,8 @@ def _add_error_handlers(app: FastAPI, context: ServingContext) -> None:
 
     @app.exception_handler(StoreUnavailableError)
     async def unavailable(_: Request, error: StoreUnavailableError) -> ORJSONResponse:
-        context.metrics.store_up.set(0)
-        return _error(503, f"online store unavailable: {error}", {"Retry-After": "1"})
+        what = "busy" if isinstance(error, StoreBusyError) else "unavailable"
+        return _error(503, f"online store {what}: {error}", RETRY_AFTER)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, error: RequestValidationError) -> ORJSONResponse:
@@ -184,20 +173,9 @@ async def _parse(request: Request, model: type[Any]) -> Any:
         raise RequestValidationError(errors) from None
 
 
-def _guarded(context: ServingContext, action: Callable[[], Any]) -> Any:
-    """Run a store call behind the circuit; a failure opens it."""
-    context.circuit.check()
-    try:
-        result = action()
-    except StoreUnavailableError as error:
-        context.circuit.trip(str(error))
-        raise
-    context.metrics.store_up.set(1)
-    return result
-
-
 def _core_router(context: ServingContext) -> APIRouter:
     router = APIRouter()
+    calls = context.store_calls
     # tokens are fixed per app: without any, skip the per-request dependency entirely
     secured = [Depends(require_token)] if context.tokens else []
 
@@ -209,7 +187,7 @@ def _core_router(context: ServingContext) -> APIRouter:
     async def features(request: Request) -> ORJSONResponse:
         body: FeaturesRequest = await _parse(request, FeaturesRequest)
         _check_entities(body, context.settings.max_entities)
-        response = _guarded(context, lambda: context.client.get_online_features(
+        response = await calls.lookup(lambda: context.client.get_online_features_async(
             body.features, body.service_name, body.entities, body.as_of))
         request_id = uuid.uuid4().hex
         _count_statuses(context, response)
@@ -220,7 +198,7 @@ def _core_router(context: ServingContext) -> APIRouter:
                  openapi_extra=_body_schema(SimilarRequest))
     async def similar(request: Request) -> ORJSONResponse:
         body: SimilarRequest = await _parse(request, SimilarRequest)
-        found = _guarded(context, lambda: find_similar(
+        found = await calls.run(lambda: find_similar(
             context.client, body.view, body.vector, body.k, body.filter, body.feature,
             body.entity, max_k=context.settings.max_k))
         return ORJSONResponse({"view": body.view, "results": [
@@ -229,9 +207,9 @@ def _core_router(context: ServingContext) -> APIRouter:
     @router.get("/health", summary="Liveness and store reachability")
     async def health() -> ORJSONResponse:
         try:
-            _guarded(context, context.client.store.ping)
+            await calls.ping()
         except StoreUnavailableError as error:
-            return _error(503, f"online store unavailable: {error}")
+            return _error(503, f"online store unavailable: {error}", RETRY_AFTER)
         return ORJSONResponse({"status": "ok", "store": context.client.store.describe()})
 
     @router.get("/metrics", dependencies=secured, summary="Prometheus metrics")

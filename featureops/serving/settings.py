@@ -30,6 +30,11 @@ class ServingSettings(BaseModel):
     store_retry_seconds: float = Field(
         default=1.0, ge=0, description="After the store fails, answer 503 without retrying "
         "for this long (fast failure while it is down).")
+    store_timeout_seconds: float = Field(
+        default=0.5, gt=0, description="Longest wait for a lookup from a store whose reads "
+        "can wait (Redis); past it the request gets 503 and the circuit opens.")
+    store_threads: int = Field(default=8, ge=1, le=256, description="Threads for store calls "
+                               "that can take long (similarity searches, pushes).")
     routers: list[str] = Field(default_factory=list,
                                description="Extra routers: 'package.module:factory'.")
 

@@ -32,9 +32,9 @@ def project_for(build, monkeypatch: pytest.MonkeyPatch) -> Project:
     return Project.locate(build.project_dir, build.manifest_path)
 
 
-def sqlite_store(path: Path) -> SqliteOnlineStore:
-    return SqliteOnlineStore(parse_store_config({"type": "sqlite", "path": str(path)}),
-                             path.parent)
+def sqlite_store(path: Path, **settings) -> SqliteOnlineStore:
+    return SqliteOnlineStore(parse_store_config({"type": "sqlite", "path": str(path),
+                                                 **settings}), path.parent)
 
 
 def redis_store(prefix: str | None = None, url_env: str = "FEATUREOPS_REDIS_URL",

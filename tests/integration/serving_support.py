@@ -1,0 +1,49 @@
+"""A feature server on a real uvicorn (in a thread of the test process), for tests that
+need a real event loop and real sockets: stalls, idle connections, disconnects."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import uvicorn
+
+from tests.integration.online_support import free_port
+
+
+@contextmanager
+def live_server(app: Any, **config: Any) -> Iterator[str]:
+    """Serve ``app`` on a spare loopback port; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(
+        app, host="127.0.0.1", port=port, loop="uvloop", http="httptools",
+        log_level="warning", access_log=False, **config))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def timed_get(url: str, **kwargs: Any) -> tuple[httpx.Response, float]:
+    """One request on a fresh connection and its wall time in seconds."""
+    started = time.perf_counter()
+    response = httpx.get(url, timeout=30, **kwargs)
+    return response, time.perf_counter() - started
+
+
+def timed_post(url: str, **kwargs: Any) -> tuple[httpx.Response, float]:
+    started = time.perf_counter()
+    response = httpx.post(url, timeout=30, **kwargs)
+    return response, time.perf_counter() - started
