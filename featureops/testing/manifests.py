@@ -379,3 +379,19 @@ def synthetic_manifest(*, models: int = 10_000, tests: int = 50_000, exposures: 
                    description=f"Consumer {i}.",
                    meta={"featureops": {"stage": "production"}} if i % 2 else None)
     return b.build()
+
+
+def enlarged_manifest(data: dict[str, Any], copies: int) -> dict[str, Any]:
+    """``data`` (a real manifest dict, changed in place) with ``copies - 1`` renamed copies
+    of each node added (``<unique_id>_<i>``, ``<name>_<i>``; their parents stay the
+    originals) and without parent/child maps, so a reader rebuilds them from depends_on:
+    a large manifest of real shape, for the manifest reader's tests and benchmark."""
+    nodes = data["nodes"]
+    originals = list(nodes.items())
+    for i in range(1, copies):
+        for uid, node in originals:
+            clone = dict(node, unique_id=f"{uid}_{i}", name=f"{node['name']}_{i}")
+            nodes[clone["unique_id"]] = clone
+    data.pop("parent_map", None)
+    data.pop("child_map", None)
+    return data
