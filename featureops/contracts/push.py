@@ -17,6 +17,7 @@ the error says so and the input (file or request) still holds the accepted recor
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import threading
@@ -34,6 +35,9 @@ from featureops.catalog import FeatureView
 from featureops.contracts.rules import model_rules
 from featureops.contracts.validation import FATAL, STRICT, Outcome, Problem, RecordValidator
 from featureops.exceptions import FeatureopsError
+from featureops.online.base import LayoutMismatchError
+from featureops.online.layout import UnsupportedTypeError
+from featureops.online.pipeline import RecordsError
 from featureops.project import Project
 from featureops.serving.auth import token_matches
 
@@ -44,6 +48,11 @@ DEFAULT_DEAD_LETTER_DIR = Path("data") / "dead_letter"
 EXAMPLES = 20
 
 Writer = Callable[[Project, FeatureView, pa.Table], int]
+#: How a store refuses the records themselves (a value the live layout cannot hold), as
+#: opposed to failing (StoreUnavailableError...): the refused records are dead-lettered.
+REFUSALS = (RecordsError, LayoutMismatchError, UnsupportedTypeError,
+            pa.ArrowNotImplementedError, ValueError, TypeError, OverflowError)
+logger = logging.getLogger(__name__)
 
 
 class PushConfigError(FeatureopsError):
@@ -52,6 +61,10 @@ class PushConfigError(FeatureopsError):
 
 class UnauthorizedProducerError(FeatureopsError):
     """The presented token is not the token of the view's producer."""
+
+
+class DeadLetterError(FeatureopsError):
+    """The dead-letter file cannot be written (a full disk...): nothing is acknowledged."""
 
 
 def producer_token_env(producer: str) -> str:
@@ -119,8 +132,7 @@ class DeadLetter:
         """Append whole lines and fsync, so a crash loses no acknowledged rejection."""
         if not entries:
             return
-        payload = b"".join(orjson.dumps(entry, option=orjson.OPT_UTC_Z) + b"\n"
-                           for entry in entries)
+        payload = b"".join(_dead_line(entry) for entry in entries)
         with self._lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,9 +144,18 @@ class DeadLetter:
                 finally:
                     os.close(descriptor)
             except OSError as error:
-                raise FeatureopsError(
+                raise DeadLetterError(
                     f"cannot write the dead-letter file {self.path}: {error.strerror or error}; "
                     "nothing was written to the online store") from None
+
+
+def _dead_line(entry: dict[str, Any]) -> bytes:
+    """One dead-letter line; a parsed record JSON cannot hold again (nested deeper than
+    orjson writes) is left out: ``raw`` keeps it."""
+    try:
+        return orjson.dumps(entry, option=orjson.OPT_UTC_Z) + b"\n"
+    except orjson.JSONEncodeError:
+        return orjson.dumps({**entry, "record": None}, option=orjson.OPT_UTC_Z) + b"\n"
 
 
 @dataclass(frozen=True)
@@ -158,13 +179,25 @@ def ndjson_lines(body: bytes | Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
 def parse_lines(lines: Iterable[tuple[str, bytes]]) -> Iterator[Incoming]:
     """``(source, line)`` lines of JSONL into Incoming records; blank lines skipped."""
     for source, line in lines:
-        stripped = line.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
-        if not stripped.strip():
-            continue
-        try:
-            yield Incoming(source, stripped, orjson.loads(stripped))
-        except orjson.JSONDecodeError as error:
-            yield Incoming(source, stripped, parse_error=str(error))
+        stripped = line.rstrip(b"\r\n")
+        if stripped.strip():
+            yield parse_record(source, stripped)
+
+
+def parse_record(source: str, data: bytes) -> Incoming:
+    """One record from its bytes. Bytes that are not UTF-8, or JSON nested deeper than
+    orjson reads (1,024 levels), make a parse error of that record alone; ``raw`` then
+    shows a byte that is not UTF-8 as ``\\xNN``."""
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return Incoming(source, data.decode("utf-8", "backslashreplace"),
+                        parse_error=f"not UTF-8: byte 0x{data[error.start]:02x} at offset "
+                                    f"{error.start}")
+    try:
+        return Incoming(source, raw, orjson.loads(data))
+    except orjson.JSONDecodeError as error:
+        return Incoming(source, raw, parse_error=str(error))
 
 
 @dataclass
@@ -213,10 +246,11 @@ class ContractPush:
 
     def push(self, items: Iterable[Incoming], *, producer: str | None,
              unauthorized: str | None = None) -> PushReport:
-        """Validate, dead-letter and write one batch. ``unauthorized`` (a reason) rejects
-        every record of the batch as coming from a producer that may not push."""
+        """Validate, dead-letter and write one batch: every record received ends accepted
+        or dead-lettered with its reasons. ``unauthorized`` (a reason) rejects every record
+        of the batch as coming from a producer that may not push."""
         report = PushReport(self.view.name, self.mode, str(self.dead_letter.path))
-        accepted: list[dict[str, Any]] = []
+        accepted: list[tuple[Incoming, dict[str, Any]]] = []
         dead: list[dict[str, Any]] = []
         now = datetime.now(timezone.utc)
         for item in items:
@@ -226,19 +260,14 @@ class ContractPush:
                 report.warned += 1
                 report.warned_by_rule.update(p.rule for p in outcome.warnings)
             if outcome.row is not None:
-                accepted.append(outcome.row)
-                continue
-            report.rejected += 1
-            report.rejected_by_rule.update(p.rule for p in outcome.errors)
-            entry = self._dead_entry(item, outcome, producer, now)
-            dead.append(entry)
-            if len(report.examples) < EXAMPLES:
-                report.examples.append({"source": item.source, "reasons": entry["reasons"]})
+                accepted.append((item, outcome.row))
+            else:
+                dead.append(self._reject(report, item, outcome.errors, producer, now))
         self.dead_letter.append(dead)
-        report.accepted = len(accepted)
-        if accepted:
-            report.written = self.writer(self.project, self.view,
-                                         self.validator.to_arrow(accepted))
+        report.written, refused = self._write(accepted)
+        report.accepted = len(accepted) - len(refused)
+        self.dead_letter.append([self._reject(report, item, (problem,), producer, now)
+                                 for item, problem in refused])
         return report
 
     def _judge(self, item: Incoming, unauthorized: str | None) -> Outcome:
@@ -247,9 +276,48 @@ class ContractPush:
         if item.parse_error is not None:
             return Outcome(None, (Problem(None, "invalid_json",
                                           f"not valid JSON: {item.parse_error}", FATAL),))
-        return self.validator.validate(item.record)
+        try:
+            return self.validator.validate(item.record)
+        except Exception as error:  # a validator bug costs this record, never the batch
+            logger.exception("validating %s for '%s' failed", item.source, self.view.name)
+            return Outcome(None, (Problem(None, "unprocessable", "could not be validated: "
+                                          f"{type(error).__name__}: {error}", FATAL),))
 
-    def _dead_entry(self, item: Incoming, outcome: Outcome, producer: str | None,
+    def _write(self, rows: list[tuple[Incoming, dict[str, Any]]]
+               ) -> tuple[int, list[tuple[Incoming, Problem]]]:
+        """Write the accepted rows; return how many were newer than the stored values, and
+        the records the store refused. When the store refuses a batch for what it holds
+        (a value the live layout cannot take), the batch is halved until each refused
+        record is alone, so one record costs only itself. Store failures (unreachable,
+        busy, a version published meanwhile) are raised: nothing of that part is written."""
+        written = 0
+        refused: list[tuple[Incoming, Problem]] = []
+        parts = [rows] if rows else []
+        while parts:
+            part = parts.pop()
+            try:
+                written += self.writer(self.project, self.view,
+                                       self.validator.to_arrow(row for _, row in part))
+            except REFUSALS as error:
+                if len(part) == 1:
+                    refused.append((part[0][0], Problem(
+                        None, "store_refused", f"the online store cannot hold it: {error}")))
+                else:
+                    middle = len(part) // 2
+                    parts += [part[middle:], part[:middle]]
+        return written, refused
+
+    def _reject(self, report: PushReport, item: Incoming, errors: tuple[Problem, ...],
+                producer: str | None, now: datetime) -> dict[str, Any]:
+        """Count a rejected record and return its dead-letter entry."""
+        report.rejected += 1
+        report.rejected_by_rule.update(p.rule for p in errors)
+        entry = self._dead_entry(item, errors, producer, now)
+        if len(report.examples) < EXAMPLES:
+            report.examples.append({"source": item.source, "reasons": entry["reasons"]})
+        return entry
+
+    def _dead_entry(self, item: Incoming, errors: tuple[Problem, ...], producer: str | None,
                     now: datetime) -> dict[str, Any]:
         return {
             "rejected_at": now,
@@ -257,7 +325,7 @@ class ContractPush:
             "producer": producer,
             "mode": self.mode,
             "source": item.source,
-            "reasons": [p.to_dict() for p in outcome.errors],
+            "reasons": [p.to_dict() for p in errors],
             "record": item.record if item.parse_error is None else None,
             "raw": item.raw,
         }

@@ -9,14 +9,15 @@ token: a request without the token of the view's producer gets 401 and its recor
 dead-lettered (the client still holds them, and an unauthenticated caller must not be able
 to fill the server's disk). Rejected records of an authorized request are dead-lettered
 before the accepted ones are written. The response is 200 with the counts, or 422 when
-every record was rejected.
+every record was rejected: every record received is in the counts, accepted or rejected,
+whatever it holds (featureops.contracts.push_body splits the body). 400 for a body that
+holds no records; 503 when the store or the dead-letter file cannot be written.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
@@ -24,17 +25,14 @@ from prometheus_client import Counter
 from featureops.catalog import FeatureCatalog, UnknownFeatureError
 from featureops.contracts.push import (
     ContractPush,
-    Incoming,
+    DeadLetterError,
     PushConfigError,
     UnauthorizedProducerError,
     authorize,
-    ndjson_lines,
-    parse_lines,
     store_writer,
 )
+from featureops.contracts.push_body import PushBodyError, body_records
 from featureops.contracts.validation import LENIENT, STRICT
-
-NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
 
 
 def push_router(context: Any) -> APIRouter:
@@ -59,10 +57,13 @@ def push_router(context: Any) -> APIRouter:
         return pushers[key]
 
     @router.post("/push/{view}", summary="Push records, validated against the view's contract",
-                 responses={401: {"description": "Missing or wrong producer token"},
+                 responses={400: {"description": "The body is not JSON lines, a JSON array "
+                                                 'or {"records": [...]}'},
+                            401: {"description": "Missing or wrong producer token"},
                             403: {"description": "The view accepts no push"},
                             404: {"description": "Unknown feature view"},
-                            422: {"description": "Every record was rejected"}})
+                            422: {"description": "Every record was rejected"},
+                            503: {"description": "Store or dead-letter file unavailable"}})
     async def push(view: str, request: Request,
                    mode: str = Query(STRICT, pattern=f"^({STRICT}|{LENIENT})$")) -> JSONResponse:
         pusher = pusher_for(view, mode)
@@ -73,8 +74,17 @@ def push_router(context: Any) -> APIRouter:
         except UnauthorizedProducerError as error:
             raise HTTPException(401, detail=str(error),
                                 headers={"WWW-Authenticate": "Bearer"}) from None
-        items = _incoming(await request.body(), request.headers.get("content-type", ""))
-        report = pusher.push(items, producer=producer)
+        try:
+            items = body_records(await request.body(), request.headers.get("content-type", ""))
+        except PushBodyError as error:
+            raise HTTPException(400, detail=str(error)) from None
+        # validation and the store write may wait (a locked SQLite file, a slow Redis):
+        # off the event loop, so other requests go on meanwhile
+        try:
+            report = await context.store_calls.run(
+                lambda: pusher.push(items, producer=producer))
+        except DeadLetterError as error:  # nothing acknowledged: the client sends it again
+            raise HTTPException(503, detail=str(error), headers={"Retry-After": "1"}) from None
         records.labels(view, "accepted").inc(report.accepted)
         records.labels(view, "rejected").inc(report.rejected)
         status = 422 if report.received and not report.accepted else 200
@@ -86,19 +96,3 @@ def push_router(context: Any) -> APIRouter:
 def _bearer(request: Request) -> str | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def _incoming(body: bytes, content_type: str) -> list[Incoming]:
-    if content_type.split(";")[0].strip().lower() in NDJSON_TYPES:
-        return list(parse_lines((f"line {n}", line) for n, line in ndjson_lines(body)))
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise HTTPException(400, detail=f"request body is not valid JSON: {error}") from None
-    if isinstance(payload, dict) and isinstance(payload.get("records"), list):
-        payload = payload["records"]
-    if not isinstance(payload, list):
-        raise HTTPException(400, detail='the body must be {"records": [...]}, a JSON array, '
-                                        "or JSON lines (Content-Type: application/x-ndjson)")
-    return [Incoming(f"records[{index}]", orjson.dumps(record).decode(), record)
-            for index, record in enumerate(payload)]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 from featureops.contracts.jsonschema_export import REAL_MAX, integer_bounds
@@ -131,7 +132,11 @@ def _timestamp(aware: bool) -> Callable[[Any], datetime]:
         except ValueError:
             raise _Invalid("wrong_type", f"{value!r} is not an ISO 8601 timestamp") from None
         if parsed.tzinfo is not None:  # an offset is honoured; naive means UTC
-            parsed = parsed.astimezone(timezone.utc)
+            try:
+                parsed = parsed.astimezone(timezone.utc)
+            except OverflowError:  # 9999-12-31T23:59:59-14:00 is in the year 10000 in UTC
+                raise _Invalid("out_of_type_range", f"{value!r} is outside the years 1 to "
+                               "9999 once converted to UTC") from None
             return parsed if aware else parsed.replace(tzinfo=None)
         return parsed.replace(tzinfo=timezone.utc) if aware else parsed
     return convert
@@ -159,14 +164,20 @@ def _array(element: Callable[[Any], Any], size: int | None) -> Callable[[Any], l
     return convert
 
 
-def _any(value: Any) -> Any:
+def _json_value(value: Any) -> Any:
+    """A value of a type stored as JSON (json, structs, maps...): it must serialise, which
+    fails for one nested deeper than orjson's 254 levels."""
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError as error:
+        raise _Invalid("unstorable", f"cannot be stored as JSON: {error}") from None
     return value
 
 
 def converter(sql_type: SqlType | None) -> Callable[[Any], Any]:
     """The fatal type check and conversion of one value of a SQL type."""
     if sql_type is None:
-        return _any
+        return _json_value
     if sql_type.array:
         inner = converter(SqlType(sql_type.base, sql_type.params, sql_type.array[1:]))
         return _array(inner, sql_type.array[0])
@@ -186,7 +197,7 @@ def converter(sql_type: SqlType | None) -> Callable[[Any], Any]:
         return _timestamp(base == "timestamptz")
     if base == "date":
         return _date
-    return _any
+    return _json_value
 
 
 def arrow_type(sql_type: SqlType | None) -> pa.DataType | None:
