@@ -3,13 +3,18 @@
 The embeddings of a view version are loaded once into a float32 matrix of unit rows,
 then each query is one matrix-vector product and a partial sort. The cache is keyed by
 (view, feature, version, change counter): a publish or a push that changes the view
-invalidates it, so results are never staler than the store. Filters are equality tests
-on the view's scalar features, evaluated on columns cached beside the matrix.
+starts loading a new matrix on a background thread, and searches are answered from the
+previous matrix until it is in place (loading takes seconds on a large view; no search
+waits for it). Only the first search of a view, with no previous matrix, waits for the
+load. Filters are equality tests on the view's scalar features, evaluated on columns
+cached beside the matrix.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,6 +23,8 @@ import numpy as np
 from featureops.online.encoding import RecordCodec
 from featureops.online.layout import RecordLayout
 from featureops.online.vectors import check_filters, filter_fields, vector_field
+
+logger = logging.getLogger(__name__)
 
 
 class _ScanningStore(Protocol):
@@ -51,6 +58,8 @@ class MatrixCache:
 
     def __init__(self) -> None:
         self._matrices: dict[tuple[str, str], _Matrix] = {}
+        self._loading: set[tuple[str, str]] = set()
+        self._loader: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
     def search(self, store: _ScanningStore, view: str, feature: str, vector: np.ndarray,
@@ -87,10 +96,30 @@ class MatrixCache:
             cached = self._matrices.get((view, feature))
             if cached is not None and cached.key == key:
                 return cached
+            if cached is not None and cached.layout == layout:
+                if (view, feature) not in self._loading:
+                    self._loading.add((view, feature))
+                    if self._loader is None:
+                        self._loader = ThreadPoolExecutor(1, "featureops-similarity")
+                    self._loader.submit(self._reload, store, layout, key)
+                return cached  # the previous matrix, while the new one loads
         matrix = _load(store, view, feature, version, layout, key)
         with self._lock:
             self._matrices[(view, feature)] = matrix
         return matrix
+
+    def _reload(self, store: _ScanningStore, layout: RecordLayout,
+                key: tuple[str, str, str, int]) -> None:
+        view, feature, version, _ = key
+        try:
+            matrix = _load(store, view, feature, version, layout, key)
+            with self._lock:
+                self._matrices[(view, feature)] = matrix
+        except Exception as error:  # the previous matrix keeps serving; the next search retries
+            logger.warning("similarity matrix of %s:%s not reloaded: %s", view, feature, error)
+        finally:
+            with self._lock:
+                self._loading.discard((view, feature))
 
 
 def _load(store: _ScanningStore, view: str, feature: str, version: str,

@@ -1,7 +1,8 @@
 """A store that cannot answer never freezes the server: a hung Redis (SIGSTOP) and a
 SQLite file locked by another process give fast 503s with Retry-After, while /health and
-lookups that can be answered stay fast. Uses a private redis-server (stopped and resumed by
-its own pid, never the shared instance) and a real uvicorn server."""
+lookups that can be answered stay fast; a similarity matrix reload after a change never
+holds up a search. Uses a private redis-server (stopped and resumed by its own pid, never
+the shared instance) and a real uvicorn server."""
 
 from __future__ import annotations
 
@@ -12,14 +13,19 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import duckdb
+import numpy as np
+import pyarrow as pa
 import pytest
 
-from featureops.online import materialize
+from featureops.catalog import FeatureCatalog
+from featureops.online import materialize, push_records
 from featureops.online.sdk import OnlineFeatureClient
 from featureops.serving.app import create_app
 from featureops.serving.settings import ServingSettings
 from tests.integration.online_support import (
     END,
+    drop_prefix,
     private_redis,
     project_for,
     redis_store,
@@ -125,3 +131,60 @@ def test_locked_sqlite_file_gives_a_fast_503_to_the_push_only(
                               headers=push["headers"])
         assert after.status_code == 200 and after.json()["accepted"] == len(warehouse_rows)
     store.close()
+
+
+def _pushed_merchant(duckdb_build, merchant_id: int, embedding: list[float]) -> pa.Table:
+    """Merchant ``merchant_id``'s newest row with another embedding, dated now."""
+    conn = duckdb.connect(str(duckdb_build.duckdb_path), read_only=True)
+    try:
+        row = conn.sql(f"select * from main.feat_merchant__profile where merchant_id = "
+                       f"{merchant_id} order by event_at desc limit 1").to_arrow_table()
+    finally:
+        conn.close()
+    now = pa.array([np.datetime64("now", "us")], type=row.schema.field("event_at").type)
+    vector = pa.array([embedding], type=row.schema.field("description_embedding").type)
+    row = row.set_column(row.schema.get_field_index("event_at"), "event_at", now)
+    return row.set_column(row.schema.get_field_index("description_embedding"),
+                          "description_embedding", vector)
+
+
+def test_similar_after_a_change_answers_from_the_previous_matrix(duckdb_build, monkeypatch,
+                                                                  tmp_path):
+    from tests.services import require_redis
+
+    require_redis()
+    project = project_for(duckdb_build, monkeypatch)
+    store = redis_store()
+    view = "feat_merchant__profile"
+    materialize(project, store=store, select=[view], end_time=END, progress=False)
+    app = create_app(project, client=OnlineFeatureClient(project, store=store),
+                     settings=ServingSettings(log_dir=str(tmp_path / "log")), tokens=())
+    query = {"view": view, "vector": [1.0] + [0.0] * 15, "k": 3}
+    try:
+        with live_server(app) as url:
+            before, _ = timed_post(f"{url}/similar", json=query)
+            assert before.status_code == 200
+            assert before.json()["results"][0]["distance"] > 1e-3
+            scan = store.scan_records
+
+            def slow_scan(view_name, version):
+                time.sleep(2.0)  # a view large enough to take seconds to load
+                yield from scan(view_name, version)
+
+            monkeypatch.setattr(store, "scan_records", slow_scan)
+            push_records(project, FeatureCatalog.from_manifest(project.manifest).view(view),
+                         _pushed_merchant(duckdb_build, 1, query["vector"]), store=store)
+            during, seconds = timed_post(f"{url}/similar", json=query)
+            health, health_seconds = timed_get(f"{url}/health")
+            assert during.status_code == 200 and seconds < 0.5
+            assert during.json() == before.json()  # the previous matrix answered
+            assert health.status_code == 200 and health_seconds < 0.5
+            deadline = time.monotonic() + 15
+            while (after := timed_post(f"{url}/similar", json=query)[0].json()) == (
+                    before.json()):
+                assert time.monotonic() < deadline, "the new matrix never replaced the old"
+                time.sleep(0.2)
+            assert after["results"][0]["entity"] == {"merchant_id": 1}
+            assert after["results"][0]["distance"] == pytest.approx(0.0, abs=1e-5)
+    finally:
+        drop_prefix(store)
