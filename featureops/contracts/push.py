@@ -32,6 +32,7 @@ import orjson
 import pyarrow as pa
 
 from featureops.catalog import FeatureView
+from featureops.contracts.push_settings import PushSettings, load_push_settings
 from featureops.contracts.rules import model_rules
 from featureops.contracts.validation import FATAL, STRICT, Outcome, Problem, RecordValidator
 from featureops.exceptions import FeatureopsError
@@ -236,10 +237,12 @@ class ContractPush:
     """The push path of one view: validator compiled once, reused for every batch."""
 
     def __init__(self, project: Project, view: FeatureView, *, mode: str = STRICT,
-                 dead_letter: Path | None = None, writer: Writer | None = None) -> None:
+                 dead_letter: Path | None = None, writer: Writer | None = None,
+                 settings: PushSettings | None = None) -> None:
         self.project = project
         self.view = view
         self.mode = mode
+        self.future_skew = (settings or load_push_settings(project)).future_skew
         self.validator = RecordValidator(model_rules(project.manifest, view.model), mode)
         self.dead_letter = DeadLetter(dead_letter or dead_letter_path(project, view.name))
         self.writer = writer or _online_writer
@@ -253,9 +256,10 @@ class ContractPush:
         accepted: list[tuple[Incoming, dict[str, Any]]] = []
         dead: list[dict[str, Any]] = []
         now = datetime.now(timezone.utc)
+        latest_event = now + self.future_skew
         for item in items:
             report.received += 1
-            outcome = self._judge(item, unauthorized)
+            outcome = self._judge(item, unauthorized, latest_event)
             if outcome.warnings:
                 report.warned += 1
                 report.warned_by_rule.update(p.rule for p in outcome.warnings)
@@ -270,14 +274,15 @@ class ContractPush:
                                  for item, problem in refused])
         return report
 
-    def _judge(self, item: Incoming, unauthorized: str | None) -> Outcome:
+    def _judge(self, item: Incoming, unauthorized: str | None,
+               latest_event: datetime) -> Outcome:
         if unauthorized is not None:
             return Outcome(None, (Problem(None, "unauthorized_producer", unauthorized, FATAL),))
         if item.parse_error is not None:
             return Outcome(None, (Problem(None, "invalid_json",
                                           f"not valid JSON: {item.parse_error}", FATAL),))
         try:
-            return self.validator.validate(item.record)
+            return self.validator.validate(item.record, latest_event)
         except Exception as error:  # a validator bug costs this record, never the batch
             logger.exception("validating %s for '%s' failed", item.source, self.view.name)
             return Outcome(None, (Problem(None, "unprocessable", "could not be validated: "

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from typing import Any
 
 import orjson
@@ -306,6 +306,22 @@ def _null_problem(column: _Column, missing: bool) -> Problem | None:
     return None
 
 
+def _future_problem(name: str | None, value: Any, latest: datetime) -> Problem | None:
+    """An event time after ``latest``: a record stamped in the future would read as fresh
+    until the clock catches up with it, hiding staleness (``featureops sla``)."""
+    if name is None or value is None:
+        return None
+    if type(value) is date:
+        value = datetime.combine(value, time(), timezone.utc)
+    elif value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    if value <= latest:
+        return None
+    return Problem(name, "future_event_time", f"{value.isoformat()} is later than "
+                   f"{latest.isoformat(timespec='seconds')}, the latest event time accepted "
+                   "now (the clock plus push.max_future_skew)")
+
+
 class RecordValidator:
     """Validate records of one view; compile once, call :meth:`validate` per record."""
 
@@ -323,11 +339,14 @@ class RecordValidator:
             for c in rules.columns
         )
         self.names = tuple(c.name for c in rules.columns)
+        self.event_time = rules.spec.timestamp if rules.spec else None
         self._known = frozenset(self.names)
         self.arrow_schema = pa.schema([(c.name, arrow_type(c.sql_type) or pa.null())
                                        for c in rules.columns])
 
-    def validate(self, record: Any) -> Outcome:
+    def validate(self, record: Any, latest_event: datetime | None = None) -> Outcome:
+        """The verdict on one record; an event time (the view's timestamp) after
+        ``latest_event`` (aware) is a fatal ``future_event_time``."""
         if type(record) is not dict:
             return Outcome(None, (Problem(None, "not_an_object",
                                           f"a record must be a JSON object, got "
@@ -352,14 +371,19 @@ class RecordValidator:
                 problem = check(value)
                 if problem is not None:
                     problems.append(problem)
+        if latest_event is not None:
+            problem = _future_problem(self.event_time, row.get(self.event_time), latest_event)
+            if problem is not None:
+                problems.append(problem)
         if len(record) > len(self.names) or not record.keys() <= self._known:
-            for name in record:
-                if name not in self._known:
-                    problems.append(Problem(name, "unknown_field",
-                                            "not a column of the contract", CONTRACT))
+            problems.extend(self._unknown_fields(record))
         if not problems:
             return Outcome(row)
         return self._verdict(row, problems)
+
+    def _unknown_fields(self, record: dict[str, Any]) -> list[Problem]:
+        return [Problem(name, "unknown_field", "not a column of the contract", CONTRACT)
+                for name in record if name not in self._known]
 
     def _verdict(self, row: dict[str, Any], problems: list[Problem]) -> Outcome:
         rejecting = (FATAL,) if self.mode == LENIENT else (FATAL, CONTRACT)

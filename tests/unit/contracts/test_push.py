@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 
 import pyarrow as pa
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 
 from featureops.catalog import FeatureCatalog
 from featureops.contracts.push import ContractPush, PushReport, parse_lines, store_writer
+from featureops.contracts.push_settings import load_push_settings
+from featureops.exceptions import FeatureopsError
 from featureops.online.base import StoreUnavailableError
 from featureops.online.config import open_online_store
 from featureops.online.pipeline import RecordsError
@@ -133,3 +137,50 @@ def test_every_record_ends_accepted_or_dead_lettered(pusher: ContractPush,
     assert dead_count(push_project) - before == report.rejected
     assert report.written <= report.accepted
     assert "unprocessable" not in report.rejected_by_rule  # no validator crash either
+
+
+# --- event times in the future --------------------------------------------------------------
+
+
+def in_hours(hours: float) -> str:
+    return (datetime.now(timezone.utc) + timedelta(hours=hours)).replace(
+        tzinfo=None).isoformat()
+
+
+def configure(project: Project, push: dict) -> None:
+    path = project.project_dir / "featureops.yml"
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), "push": push}))
+
+
+def test_event_times_beyond_the_skew_are_dead_lettered(pusher: ContractPush,
+                                                       push_project: Project) -> None:
+    batch = [json.dumps(record(1, in_hours(2 / 60))),          # 2 minutes: within 5m
+             json.dumps(record(2, in_hours(1))),
+             json.dumps(record(3, "9999-12-31T00:00:00")),
+             json.dumps(record(4, in_hours(-1)[:10] + "T00:00:00+14:00"))]
+    report = pusher.push(parse_lines(lines(batch)), producer="payments-stream")
+    assert (report.accepted, report.rejected_by_rule) == (2, {"future_event_time": 2})
+    entries = dead_letters(push_project)
+    assert [e["record"]["user_id"] for e in entries] == [2, 3]
+    assert all(e["reasons"][0]["field"] == "event_at" and "push.max_future_skew" in
+               e["reasons"][0]["message"] for e in entries)
+
+
+@pytest.mark.parametrize("mode", ["strict", "lenient"])
+def test_the_skew_is_a_setting_and_binds_every_mode(push_project: Project,
+                                                    mode: str) -> None:
+    configure(push_project, {"max_future_skew": "2h"})
+    view = FeatureCatalog.from_manifest(push_project.manifest).view(VIEW)
+    pusher = ContractPush(push_project, view, mode=mode, writer=lambda *_: 0)
+    batch = [json.dumps(record(1, in_hours(1.5))), json.dumps(record(2, in_hours(2.5)))]
+    report = pusher.push(parse_lines(lines(batch)), producer="payments-stream")
+    assert (report.accepted, report.rejected_by_rule) == (1, {"future_event_time": 1})
+
+
+def test_a_wrong_skew_setting_is_a_one_line_error(push_project: Project) -> None:
+    configure(push_project, {"max_future_skew": "5 minutes"})
+    with pytest.raises(FeatureopsError) as caught:
+        load_push_settings(push_project)
+    message = str(caught.value)
+    assert "featureops.yml: push.max_future_skew: '5 minutes' is not a duration" in message
+    assert "\n" not in message

@@ -120,3 +120,12 @@ def test_every_record_of_a_request_ends_accepted_or_dead_lettered(
         counts = response.json()
         assert counts["received"] == counts["accepted"] + counts["rejected"]
         assert dead_count(push_project) - before == counts["rejected"]
+
+
+def test_a_future_event_time_is_dead_lettered(http: TestClient, push_project: Project) -> None:
+    response = http.post(f"/push/{VIEW}", json={"records": [record(1, "9999-12-31T00:00:00")]},
+                         headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["rejected_by_rule"] == {"future_event_time": 1}
+    assert dead_letters(push_project)[0]["reasons"][0]["rule"] == "future_event_time"
+    assert stored(push_project, [1]) == [None]

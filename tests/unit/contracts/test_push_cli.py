@@ -51,3 +51,14 @@ def test_poison_records_do_not_stop_the_batches_after_them(
         "stdin:2", "stdin:3", "stdin:4", "stdin:5"]
     assert [row is not None for row in stored(push_project, [1, 2, 3, 4, 5, 6])] == [
         True, False, False, False, True, True]
+
+
+def test_a_future_event_time_is_rejected(push_project: Project, capsys, tmp_path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEATUREOPS_PUSH_TOKEN", TOKEN)
+    source = tmp_path / "records.jsonl"
+    source.write_text(json.dumps(record(1)) + "\n"
+                      + json.dumps(record(2, "9999-12-31T00:00:00")) + "\n")
+    assert run(push_args(push_project, str(source))) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert (report["accepted"], report["rejected_by_rule"]) == (1, {"future_event_time": 1})
