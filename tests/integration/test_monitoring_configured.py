@@ -1,8 +1,9 @@
-"""Monitoring is configured, not copied (vars.featureops.monitoring): off, the featureops
-package builds no monitoring model or test and `featureops monitor` says monitoring is off;
-on for a single view of fresh data (four days, first build), the quality monitors are built
-alone and the anomaly checks say "insufficient data" instead of "ok". Each case is a copy
-of the example with its own warehouse and target folder."""
+"""Monitoring is configured, not copied (vars.featureops.monitoring): a bad setting is one
+compile error naming its key; off, the featureops package builds no monitoring model or test
+and `featureops monitor` says monitoring is off; on for a single view of fresh data (four
+days, first build), the quality monitors are built alone and the anomaly checks say
+"insufficient data" instead of "ok". Each case is a copy of the example with its own
+warehouse and target folder."""
 
 from __future__ import annotations
 
@@ -64,6 +65,26 @@ def test_monitoring_off_builds_nothing_and_monitor_says_so(tmp_path: Path, capsy
     code, output = _featureops(built, capsys, "monitor")
     assert code == 2 and "monitoring is off" in output and "enabled: true" in output
     assert len(output.strip().splitlines()) == 1 and "Traceback" not in output
+
+
+@pytest.mark.parametrize("monitoring, message", [
+    ("{enabled: true, drift: [{name: d, model: feat_user__profile, "
+     "reference_window: [35d, 7x], current_window: [7d, null]}]}",
+     "vars.featureops.monitoring.drift[0].reference_window[1]: '7x' is not a duration"),
+    ("{enabled: true, monitored: [feat_user__profile], "
+     "tests: {volume_anomaly: [{model_name: feat_user__profil}]}}",
+     "vars.featureops.monitoring.tests.volume_anomaly[0].model_name: 'feat_user__profil' is "
+     "not a monitored model (monitored: feat_user__profile)"),
+])
+def test_a_bad_setting_is_one_compile_error_naming_the_key(tmp_path: Path, monitoring: str,
+                                                           message: str) -> None:
+    built = _configured_copy(tmp_path, {"enabled": False}, tmp_path)
+    built.vars_arg = f"{{featureops: {{monitoring: {monitoring}}}}}"
+    parsed = built.dbt("parse", check=False)
+    output = parsed.stdout + parsed.stderr
+    (line,) = [line.strip() for line in output.splitlines() if message in line]
+    assert parsed.returncode != 0
+    assert line.startswith(message) and line.endswith("(see docs/monitoring.md)")
 
 
 @pytest.fixture(scope="module")
