@@ -10,6 +10,7 @@ from typing import IO
 import click
 
 from featureops.cli.options import console, error_console, json_option, print_json, project_options
+from featureops.exceptions import FeatureopsError
 from featureops.project import Project
 
 TOKEN_ENV = "FEATUREOPS_PUSH_TOKEN"
@@ -19,8 +20,10 @@ TOKEN_ENV = "FEATUREOPS_PUSH_TOKEN"
 @click.argument("view_name")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @project_options
-@click.option("--token", default=None,
-              help=f"The producer's token [default: ${TOKEN_ENV}].")
+@click.option("--token-file", type=click.Path(dir_okay=False), default=None,
+              help=f"A file holding the producer's token [default: ${TOKEN_ENV}].")
+@click.option("--token", hidden=True, default=None,
+              help="Refused: a token on the command line shows in `ps`.")
 @click.option("--mode", type=click.Choice(["strict", "lenient"]), default="strict",
               show_default=True,
               help="strict rejects records that break the contract or a test; lenient "
@@ -32,10 +35,14 @@ TOKEN_ENV = "FEATUREOPS_PUSH_TOKEN"
               help="Records validated and written per atomic write.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @json_option
-def push(view_name: str, file: str, project: Project, token: str | None, mode: str,
-         dead_letter: str | None, batch_size: int, quiet: bool, as_json: bool) -> None:
+def push(view_name: str, file: str, project: Project, token_file: str | None,
+         token: str | None, mode: str, dead_letter: str | None, batch_size: int,
+         quiet: bool, as_json: bool) -> None:
     """Validate the records of FILE (JSON lines) against VIEW's contract and tests, write
     the accepted ones to the online store and the rejected ones to a dead-letter file.
+
+    The producer's token comes from --token-file or $FEATUREOPS_PUSH_TOKEN, never from
+    the command line (where any user sees it in `ps`).
 
     Exit 0 when every record was written, 1 when any was rejected.
     """
@@ -52,9 +59,12 @@ def push(view_name: str, file: str, project: Project, token: str | None, mode: s
     )
     from featureops.online.config import open_online_store
 
+    if token is not None:
+        raise click.UsageError(f"--token would show the token to every user of this machine "
+                               f"(`ps`); set {TOKEN_ENV} or pass --token-file FILE")
     view = FeatureCatalog.from_manifest(project.manifest).view(view_name)
     producer = check_pushable(view)
-    token = token or os.environ.get(TOKEN_ENV)
+    token = _read_token(token_file) if token_file else os.environ.get(TOKEN_ENV)
     unauthorized = None
     try:
         authorize(view, token)
@@ -80,6 +90,18 @@ def push(view_name: str, file: str, project: Project, token: str | None, mode: s
         error_console().print(f"error: {unauthorized}")
     if total.rejected:
         raise click.exceptions.Exit(1)
+
+
+def _read_token(path: str) -> str:
+    """The token in a file (surrounding whitespace and the final newline dropped)."""
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise FeatureopsError(f"cannot read the token file {path}: "
+                              f"{getattr(error, 'strerror', None) or error}") from None
+    if not token:
+        raise FeatureopsError(f"the token file {path} is empty")
+    return token
 
 
 def _open(file: str) -> IO[bytes]:

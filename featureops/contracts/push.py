@@ -100,8 +100,9 @@ def authorize(view: FeatureView, token: str | None) -> str:
     producer = check_pushable(view)
     if not token:
         raise UnauthorizedProducerError(
-            f"pushing to '{view.name}' needs the token of producer '{producer}' (--token or "
-            "FEATUREOPS_PUSH_TOKEN; `Authorization: Bearer <token>` over HTTP)")
+            f"pushing to '{view.name}' needs the token of producer '{producer}' "
+            "(FEATUREOPS_PUSH_TOKEN or --token-file; `Authorization: Bearer <token>` over "
+            "HTTP)")
     if not token_matches(token, producer_tokens(producer)):
         raise UnauthorizedProducerError(
             f"the token presented is not a token of producer '{producer}', the only producer "

@@ -44,6 +44,7 @@ def project(request: pytest.FixtureRequest, duckdb_build, tmp_path: Path,
         config = {"type": "sqlite", "path": str(tmp_path / "online.db")}
     (tmp_path / "featureops.yml").write_text(yaml.safe_dump({"online_store": config}))
     monkeypatch.setenv(TOKEN_ENV, f"old-token, {TOKEN}")
+    monkeypatch.setenv("FEATUREOPS_PUSH_TOKEN", TOKEN)  # the pusher's side
     monkeypatch.delenv("FEATUREOPS_ONLINE_STORE", raising=False)
     monkeypatch.delenv("FEATUREOPS_DEAD_LETTER_DIR", raising=False)
     located = Project(tmp_path, duckdb_build.manifest_path)
@@ -107,7 +108,7 @@ def test_cli_push_writes_valid_records_and_dead_letters_the_rest(
     lines = write_jsonl(source, warehouse_rows[1:] + list(bad.values()), ("{not json",))
     dead = tmp_path / "dead.jsonl"
     code = run(["push", VIEW, str(source), "--project-dir", str(project.project_dir),
-                "-m", str(project.manifest_path), "--token", TOKEN, "--dead-letter", str(dead),
+                "-m", str(project.manifest_path), "--dead-letter", str(dead),
                 "--json", "--quiet"])
     report = json.loads(capsys.readouterr().out)
     assert code == 1
@@ -134,9 +135,10 @@ def test_cli_push_of_an_unauthorized_producer_writes_nothing(
     source = tmp_path / "records.jsonl"
     lines = write_jsonl(source, warehouse_rows[:5])
     dead = tmp_path / "dead.jsonl"
+    (tmp_path / "token").write_text("stolen\n")
     code = run(["push", VIEW, str(source), "--project-dir", str(project.project_dir),
-                "-m", str(project.manifest_path), "--token", "stolen", "--dead-letter",
-                str(dead), "--quiet"])
+                "-m", str(project.manifest_path), "--token-file", str(tmp_path / "token"),
+                "--dead-letter", str(dead), "--quiet"])
     captured = capsys.readouterr()
     assert code == 1
     assert "is not a token of producer 'payments-stream'" in captured.err
@@ -157,7 +159,7 @@ def test_lenient_mode_accepts_contract_problems_with_warnings(
     source = tmp_path / "records.jsonl"
     write_jsonl(source, [bent, broken])
     code = run(["push", VIEW, str(source), "--project-dir", str(project.project_dir),
-                "-m", str(project.manifest_path), "--token", TOKEN, "--mode", "lenient",
+                "-m", str(project.manifest_path), "--mode", "lenient",
                 "--dead-letter", str(tmp_path / "dead.jsonl"), "--json", "--quiet"])
     report = json.loads(capsys.readouterr().out)
     assert code == 1  # the record with a wrong key type is rejected in every mode
@@ -170,7 +172,7 @@ def test_push_refuses_views_that_accept_no_push(project: Project, tmp_path: Path
     source = tmp_path / "records.jsonl"
     source.write_text("{}\n")
     args = ["--project-dir", str(project.project_dir), "-m", str(project.manifest_path),
-            "--token", TOKEN, "--quiet"]
+            "--quiet"]
     assert run(["push", "feat_transaction__context", str(source), *args]) == 2
     assert "not served online" in capsys.readouterr().err
     monkeypatch.delenv(TOKEN_ENV)

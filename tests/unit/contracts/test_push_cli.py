@@ -62,3 +62,34 @@ def test_a_future_event_time_is_rejected(push_project: Project, capsys, tmp_path
     assert run(push_args(push_project, str(source))) == 1
     report = json.loads(capsys.readouterr().out)
     assert (report["accepted"], report["rejected_by_rule"]) == (1, {"future_event_time": 1})
+
+
+def test_the_token_comes_from_a_file(push_project: Project, capsys, tmp_path) -> None:
+    source = tmp_path / "records.jsonl"
+    source.write_text(json.dumps(record(1)) + "\n")
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    assert run(push_args(push_project, str(source), "--token-file", str(token_file))) == 0
+    assert json.loads(capsys.readouterr().out)["accepted"] == 1
+    token_file.write_text("stolen\n")
+    assert run(push_args(push_project, str(source), "--token-file", str(token_file))) == 1
+    assert "is not a token of producer 'payments-stream'" in capsys.readouterr().err
+    for content, message in ((None, "cannot read the token file"), ("\n", "is empty")):
+        token_file.unlink(missing_ok=True)
+        if content is not None:
+            token_file.write_text(content)
+        assert run(push_args(push_project, str(source), "--token-file", str(token_file))) == 2
+        error = capsys.readouterr().err
+        assert message in error and str(token_file) in error and error.count("\n") == 1
+
+
+def test_a_token_on_the_command_line_is_refused(push_project: Project, capsys, tmp_path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """argv is visible to every user (`ps`): --token is refused before anything is read."""
+    monkeypatch.setenv("FEATUREOPS_PUSH_TOKEN", TOKEN)
+    source = tmp_path / "records.jsonl"
+    source.write_text(json.dumps(record(1)) + "\n")
+    assert run(push_args(push_project, str(source), "--token", TOKEN)) == 2
+    error = capsys.readouterr().err
+    assert "FEATUREOPS_PUSH_TOKEN" in error and "--token-file" in error
+    assert stored(push_project, [1]) == [None]
