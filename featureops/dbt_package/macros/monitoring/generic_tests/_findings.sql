@@ -209,6 +209,7 @@
                                'jsd_warning', 'jsd_critical', 'ks_warning', 'ks_critical',
                                'min_current_count'],
         'freshness_sla': ['model_name', 'warn_after', 'error_after'],
+        'monitoring_coverage': [],
         'schema_changes': ['model_name', 'warn_on', 'error_on'],
         'training_serving_skew': ['exposure', 'feature', 'grain', 'psi_warning',
                                   'psi_critical', 'jsd_warning', 'jsd_critical', 'ks_warning',

@@ -2,9 +2,14 @@
     Warns about feature views whose quality the quality-metrics model did not
     measure in its latest build, so a new feature view is not silently left
     unmonitored. Attach it to the anomalies view (featureops.metric_anomalies).
+    It has no arguments; configured, an empty rule list
+    (vars.featureops.monitoring.tests.monitoring_coverage: []) turns it off.
 -#}
-{% test monitoring_coverage(model) %}
-    {{ featureops._monitoring_test_config() }}
+{% test monitoring_coverage(model, configured=false) %}
+    {{ featureops._monitoring_test_config('monitoring_coverage' if configured else none) }}
+    {%- if configured -%}
+        {{ return(featureops._configured_findings('monitoring_coverage', model)) }}
+    {%- endif %}
     {{ return(adapter.dispatch('test_monitoring_coverage', 'featureops')(model)) }}
 {% endtest %}
 
