@@ -221,8 +221,11 @@ class OnlineStore(ABC):
     # --- optional capabilities --------------------------------------------------------
 
     def find_similar(self, view: str, feature: str, vector: np.ndarray, k: int,
-                     filters: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        """The k nearest entity keys to ``vector`` by cosine distance."""
+                     filters: dict[str, Any] | None = None,
+                     fresh: bool = True) -> list[tuple[str, float]]:
+        """The k nearest entity keys to ``vector`` by cosine distance. A store that caches
+        a search index may answer from its previous index while a newer one loads when
+        ``fresh`` is False (a server does not let one search wait for a reload)."""
         raise NotImplementedError(f"{self.name} does not support similarity search")
 
     def ping(self) -> None:  # noqa: B027 - optional hook, nothing to check by default

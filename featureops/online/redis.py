@@ -401,8 +401,9 @@ class RedisOnlineStore(OnlineStore):
                     yield key.decode()[len(prefix):], value
 
     def find_similar(self, view: str, feature: str, vector: np.ndarray, k: int,
-                     filters: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        return self.matrices.search(self, view, feature, vector, k, filters)
+                     filters: dict[str, Any] | None = None,
+                     fresh: bool = True) -> list[tuple[str, float]]:
+        return self.matrices.search(self, view, feature, vector, k, filters, fresh)
 
 
 def _text(value: bytes | str | None) -> str | None:

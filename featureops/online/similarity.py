@@ -25,8 +25,10 @@ class SimilarEntity:
 def find_similar(client: OnlineFeatureClient, view: str, vector: Sequence[float] | None = None,
                  k: int = 10, filter: Mapping[str, Any] | None = None,  # noqa: A002 - API name
                  feature: str | None = None, entity: Mapping[str, Any] | None = None,
-                 max_k: int = MAX_K) -> list[SimilarEntity]:
-    """Nearest entities of ``view`` to ``vector``, or to the embedding of ``entity``."""
+                 max_k: int = MAX_K, fresh: bool = True) -> list[SimilarEntity]:
+    """Nearest entities of ``view`` to ``vector``, or to the embedding of ``entity``.
+    ``fresh=False`` lets a store answer from its previous index while a newer one loads
+    (OnlineStore.find_similar)."""
     try:
         feature_view = client.catalog.view(view)
     except FeatureopsError as error:
@@ -45,7 +47,7 @@ def find_similar(client: OnlineFeatureClient, view: str, vector: Sequence[float]
         if entity is not None:
             vector = _embedding_of(client, view, feature, entity)
         query = query_vector(spec, view, vector)
-        pairs = client.store.find_similar(view, feature, query, k, dict(filter or {}))
+        pairs = client.store.find_similar(view, feature, query, k, dict(filter or {}), fresh)
     except (SimilarityError, NotImplementedError) as error:
         raise OnlineRequestError(str(error)) from None
     kinds = [key_kind(feature_view, key) for key in feature_view.entities]

@@ -3,9 +3,10 @@
 The embeddings of a view version are loaded once into a float32 matrix of unit rows,
 then each query is one matrix-vector product and a partial sort. The cache is keyed by
 (view, feature, version, change counter): a publish or a push that changes the view
-starts loading a new matrix on a background thread, and searches are answered from the
-previous matrix until it is in place (loading takes seconds on a large view; no search
-waits for it). Only the first search of a view, with no previous matrix, waits for the
+makes the next search load a new matrix, so results are never staler than the store; a
+search that asks for no waiting (``fresh=False``, the feature server's) is answered from
+the previous matrix while the new one loads on a background thread (seconds on a large
+view). Only the first search of a view, with no previous matrix, always waits for the
 load. Filters are equality tests on the view's scalar features, evaluated on columns
 cached beside the matrix.
 """
@@ -63,7 +64,8 @@ class MatrixCache:
         self._lock = threading.Lock()
 
     def search(self, store: _ScanningStore, view: str, feature: str, vector: np.ndarray,
-               k: int, filters: dict[str, Any] | None) -> list[tuple[str, float]]:
+               k: int, filters: dict[str, Any] | None,
+               fresh: bool = True) -> list[tuple[str, float]]:
         generation = store.generation(view)
         if generation is None:
             return []
@@ -71,7 +73,7 @@ class MatrixCache:
         layout = store.version_state(view, version).layout
         vector_field(layout, view, feature)
         checked = check_filters(layout, view, filters)
-        matrix = self._matrix(store, view, feature, version, counter, layout)
+        matrix = self._matrix(store, view, feature, version, counter, layout, fresh)
         if not len(matrix.entity_keys):
             return []
         query = (vector / np.linalg.norm(vector)).astype(np.float32)
@@ -90,13 +92,13 @@ class MatrixCache:
         return [(str(matrix.entity_keys[i]), float(distances[i])) for i in nearest]
 
     def _matrix(self, store: _ScanningStore, view: str, feature: str, version: str,
-                counter: int, layout: RecordLayout) -> _Matrix:
+                counter: int, layout: RecordLayout, fresh: bool) -> _Matrix:
         key = (view, feature, version, counter)
         with self._lock:
             cached = self._matrices.get((view, feature))
             if cached is not None and cached.key == key:
                 return cached
-            if cached is not None and cached.layout == layout:
+            if not fresh and cached is not None and cached.layout == layout:
                 if (view, feature) not in self._loading:
                     self._loading.add((view, feature))
                     if self._loader is None:

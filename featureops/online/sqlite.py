@@ -423,7 +423,9 @@ class SqliteOnlineStore(OnlineStore):
             self._insert_vectors(view, version, index, len(meta_fields), rows)
 
     def find_similar(self, view: str, feature: str, vector: np.ndarray, k: int,
-                     filters: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+                     filters: dict[str, Any] | None = None,
+                     fresh: bool = True) -> list[tuple[str, float]]:
+        # always fresh: the vec0 indexes change in the writes' own transactions
         try:
             return self._nearest(view, feature, vector, k, filters)
         except apsw.BusyError as error:

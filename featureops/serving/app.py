@@ -200,7 +200,7 @@ def _core_router(context: ServingContext) -> APIRouter:
         body: SimilarRequest = await _parse(request, SimilarRequest)
         found = await calls.run(lambda: find_similar(
             context.client, body.view, body.vector, body.k, body.filter, body.feature,
-            body.entity, max_k=context.settings.max_k))
+            body.entity, max_k=context.settings.max_k, fresh=False))
         return ORJSONResponse({"view": body.view, "results": [
             {"entity": item.entity, "distance": item.distance} for item in found]})
 
