@@ -143,14 +143,16 @@ def serve(project: Project, host: str, port: int, workers: int,
     os.environ["FEATUREOPS_SERVE_PROJECT_DIR"] = str(project.project_dir)
     os.environ["FEATUREOPS_SERVE_MANIFEST"] = str(project.manifest_path)
     from featureops.serving.app import create_app_from_env
+    from featureops.serving.protocol import HEADER_TIMEOUT_ENV, uvicorn_options
 
-    create_app_from_env()  # fail here, with a one-line error, on a bad config or store
+    # fail here, with a one-line error, on a bad config or store
+    settings = create_app_from_env().state.context.settings
+    os.environ[HEADER_TIMEOUT_ENV] = str(settings.header_timeout_seconds)  # for each worker
     auth = "on" if configured_tokens() else "off"
     console().print(f"serving {project.project_dir} on http://{host}:{port} (auth {auth}, "
                     f"{workers} worker(s)); docs at /docs")
     uvicorn.run("featureops.serving.app:create_app_from_env", factory=True, host=host,
-                port=port, workers=workers, loop="uvloop", http="httptools",
-                log_level="warning", access_log=False)
+                port=port, workers=workers, **uvicorn_options(settings))
 
 
 @click.command()

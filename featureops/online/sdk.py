@@ -18,6 +18,7 @@ context) are skipped and reported in ``offline_views``.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -41,6 +42,10 @@ from featureops.project import Project
 
 PRESENT, NOT_FOUND, OUTSIDE_TTL, STALE = "present", "not_found", "outside_ttl", "stale"
 STATUSES = (PRESENT, NOT_FOUND, OUTSIDE_TTL, STALE)
+#: Plans a client keeps (one per distinct feature list or service, least recently used
+#: dropped first): more than the lists a fleet of models sends, and a bound on memory
+#: when clients send ever-new lists (a plan is about 1 KB).
+PLAN_CACHE_SIZE = 1024
 
 
 class OnlineRequestError(FeatureopsError):
@@ -116,14 +121,17 @@ class _Lookup(NamedTuple):
 
 
 class OnlineFeatureClient:
-    """Looks up online features of one project; reuse it (it caches plans and codecs)."""
+    """Looks up online features of one project; reuse it (it caches plans, at most
+    ``plan_cache_size``, and codecs)."""
 
     def __init__(self, project: Project, store: OnlineStore | None = None,
-                 catalog: FeatureCatalog | None = None) -> None:
+                 catalog: FeatureCatalog | None = None,
+                 plan_cache_size: int = PLAN_CACHE_SIZE) -> None:
         self.project = project
         self.catalog = catalog or FeatureCatalog.from_manifest(project.manifest)
         self.store = store or open_online_store(project)
-        self._plans: dict[tuple[Any, ...], _Plan] = {}
+        self.plan_cache_size = plan_cache_size
+        self._plans: OrderedDict[tuple[Any, ...], _Plan] = OrderedDict()
         self._codecs: dict[RecordLayout, tuple[RecordCodec, dict[str, int]]] = {}
         self._lock = threading.Lock()
 
@@ -173,9 +181,11 @@ class OnlineFeatureClient:
             raise OnlineRequestError("give either features (a list of 'view:feature' or "
                                      "'view') or exposure (an ml exposure name), not both")
         cache_key = ("exposure", exposure) if exposure else ("features", *features)
-        cached = self._plans.get(cache_key)
-        if cached is not None:
-            return cached
+        with self._lock:
+            cached = self._plans.get(cache_key)
+            if cached is not None:
+                self._plans.move_to_end(cache_key)
+                return cached
         try:
             if exposure is not None:
                 resolved = self.catalog.resolve_service(exposure)
@@ -189,6 +199,8 @@ class OnlineFeatureClient:
         plan = self._build_plan(resolved, from_service=exposure is not None)
         with self._lock:
             self._plans[cache_key] = plan
+            while len(self._plans) > self.plan_cache_size:
+                self._plans.popitem(last=False)
         return plan
 
     def _build_plan(self, resolved: Mapping[str, Any], from_service: bool) -> _Plan:

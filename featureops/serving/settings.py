@@ -35,6 +35,11 @@ class ServingSettings(BaseModel):
         "can wait (Redis); past it the request gets 503 and the circuit opens.")
     store_threads: int = Field(default=8, ge=1, le=256, description="Threads for store calls "
                                "that can take long (similarity searches, pushes).")
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Close a connection whose request headers are not "
+        "complete this long after it opened (or after its next request began).")
+    keep_alive_seconds: float = Field(default=5.0, gt=0, description="Close a keep-alive "
+                                      "connection idle this long between requests.")
     routers: list[str] = Field(default_factory=list,
                                description="Extra routers: 'package.module:factory'.")
 

@@ -12,16 +12,18 @@ from typing import Any
 import httpx
 import uvicorn
 
+from featureops.serving.protocol import uvicorn_options
+from featureops.serving.settings import ServingSettings
 from tests.integration.online_support import free_port
 
 
 @contextmanager
-def live_server(app: Any, **config: Any) -> Iterator[str]:
-    """Serve ``app`` on a spare loopback port; yields its base URL."""
+def live_server(app: Any, settings: ServingSettings | None = None) -> Iterator[str]:
+    """Serve ``app`` on a spare loopback port as ``featureops serve`` would (its uvicorn
+    options); yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(
-        app, host="127.0.0.1", port=port, loop="uvloop", http="httptools",
-        log_level="warning", access_log=False, **config))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           **uvicorn_options(settings or ServingSettings())))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
