@@ -23,6 +23,9 @@ from featureops.project import Project
               help="An ml exposure whose features to join (with --features: both).")
 @click.option("--timestamp-column", default="event_timestamp", show_default=True,
               help="Spine column holding the prediction time.")
+@click.option("--label", "labels", multiple=True, metavar="COLUMN",
+              help="A spine column holding a label (repeatable); recorded in the file for "
+                   "`featureops leakage --training-set FILE`.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
               help="Parquet file to write (atomically).")
 @click.option("--full-feature-names", is_flag=True,
@@ -39,7 +42,8 @@ from featureops.project import Project
 @project_options
 @json_option
 def training_set(spine: str, feature_options: tuple[str, ...], more_features: tuple[str, ...],
-                 exposure: str | None, timestamp_column: str, out_path: str,
+                 exposure: str | None, timestamp_column: str, labels: tuple[str, ...],
+                 out_path: str,
                  full_feature_names: bool, exclusive: bool, exclude_created_after: bool,
                  warehouse: str | None, memory_limit: str | None, project: Project,
                  as_json: bool) -> None:
@@ -54,8 +58,8 @@ def training_set(spine: str, feature_options: tuple[str, ...], more_features: tu
     with error_console().status("point-in-time join..."), plan_training_set(
         spine, features, exposure=exposure, timestamp_column=timestamp_column,
         full_feature_names=full_feature_names, exclusive=exclusive,
-        exclude_created_after=exclude_created_after, project=project, warehouse=warehouse,
-        memory_limit=memory_limit,
+        exclude_created_after=exclude_created_after, labels=labels, project=project,
+        warehouse=warehouse, memory_limit=memory_limit,
     ) as job:
         job.to_parquet(out)
         views = [(view["name"], [f["alias"] for f in view["features"]]) for view in job.views]
@@ -109,8 +113,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 
 @click.command()
-@click.option("--training-set", "training_sets", multiple=True, metavar="MODEL",
-              help="Check only this training set (repeatable) [default: all].")
+@click.option("--training-set", "training_sets", multiple=True, metavar="MODEL|FILE",
+              help="Check only this training set (repeatable) [default: all]: a "
+                   "training-set model, or a Parquet file `featureops training-set` wrote.")
 @click.option("--max-correlation", type=click.FloatRange(0, 1, min_open=True), default=0.95,
               show_default=True, help="Warn when |Pearson r| of a feature and a label exceeds it.")
 @click.option("--warehouse", default=None, type=click.Path(dir_okay=False),
@@ -124,7 +129,9 @@ def leakage(training_sets: tuple[str, ...], max_correlation: float, warehouse: s
 
     Checks: feature values from after the prediction time; declared windows that take in the
     event itself or labels not yet known; label sources read without available_at; features
-    correlated with a label beyond --max-correlation (a warning).
+    correlated with a label beyond --max-correlation (a warning). A training-set file is
+    checked against the warehouse: no value from after its row's prediction time or older
+    than its view's ttl, no label among the features.
     """
     from featureops.offline.leakage import check_leakage
 

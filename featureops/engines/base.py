@@ -5,7 +5,7 @@ relation's declared column types and atomic Parquet output."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -57,20 +57,26 @@ class Engine(ABC):
         """A Parquet or CSV file as Arrow (engines that read files faster override it)."""
         return read_arrow_file(path)
 
-    def to_parquet(self, sql: str, out: Path) -> None:
+    def to_parquet(self, sql: str, out: Path, metadata: Mapping[str, str] | None = None
+                   ) -> None:
         """Write a query's result as Parquet, atomically (featureops.files), batch by
-        batch."""
+        batch; ``metadata``: key-value pairs for the file's footer."""
         import pyarrow.parquet as pq
+
+        def with_metadata(schema: pa.Schema) -> pa.Schema:
+            return schema.with_metadata({**(schema.metadata or {}), **(metadata or {})})
 
         with replacing(out) as partial:
             writer = None
             try:
                 for batch in self.batches(sql, 65_536):
                     if writer is None:
-                        writer = pq.ParquetWriter(partial, batch.schema, compression="zstd")
+                        writer = pq.ParquetWriter(partial, with_metadata(batch.schema),
+                                                  compression="zstd")
                     writer.write_batch(batch)
                 if writer is None:
-                    pq.write_table(self.schema(sql).empty_table(), partial, compression="zstd")
+                    pq.write_table(with_metadata(self.schema(sql)).empty_table(), partial,
+                                   compression="zstd")
             finally:
                 if writer is not None:
                     writer.close()

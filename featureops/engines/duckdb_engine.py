@@ -156,12 +156,16 @@ class DuckDBEngine(Engine):
         except self._error as error:
             raise WarehouseError(f"cannot read {path}: {first_line(error)}") from None
 
-    def to_parquet(self, sql: str, out: Path) -> None:
+    def to_parquet(self, sql: str, out: Path, metadata: Mapping[str, str] | None = None
+                   ) -> None:
         """Written by DuckDB itself (no Python copy), atomically."""
+        pairs = ", ".join(f"{sql_string(key)}: {sql_string(value)}"
+                          for key, value in (metadata or {}).items())
+        options = f", kv_metadata {{{pairs}}}" if pairs else ""
         with replacing(out.resolve()) as partial:
             self._run(lambda: self.conn.execute(
                 f"copy ({sql}) to {sql_string(str(partial))} (format parquet, "
-                "compression zstd)"))
+                f"compression zstd{options})"))
 
     def _run(self, action: Any) -> Any:
         try:

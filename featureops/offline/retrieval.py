@@ -29,6 +29,7 @@ from featureops.offline.spine import (
     spine_from_arrow,
     to_arrow,
 )
+from featureops.offline.training_file import file_metadata
 from featureops.offline.warehouse import Warehouse, open_warehouse
 from featureops.project import Project
 
@@ -57,6 +58,9 @@ class TrainingSetJob:
     sql: str
     spine: Spine
     views: list[dict[str, Any]]
+    #: What the set was built from, stored in its Parquet file (featureops.offline.
+    #: training_file), so `featureops leakage` can check the file later.
+    metadata: dict[str, str] = field(default_factory=dict)
     _owns_warehouse: bool = field(default=True, repr=False)
 
     @property
@@ -77,9 +81,10 @@ class TrainingSetJob:
 
     def to_parquet(self, path: str | os.PathLike[str]) -> Path:
         """Write the training set as Parquet, atomically (never a half-written file),
-        streamed from the warehouse (the engine's own types, UTC timestamps)."""
+        streamed from the warehouse (the engine's own types, UTC timestamps), with its
+        featureops metadata."""
         out = Path(path)
-        self.warehouse.to_parquet(self.sql, out)
+        self.warehouse.to_parquet(self.sql, out, self.metadata)
         return out
 
     def close(self) -> None:
@@ -115,6 +120,7 @@ def plan_training_set(spine: Any, features: Sequence[str] | None = None, *,
                       exposure: str | None = None, timestamp_column: str =
                       DEFAULT_TIMESTAMP_COLUMN, full_feature_names: bool = False,
                       exclusive: bool = False, exclude_created_after: bool = False,
+                      labels: Sequence[str] = (),
                       project: Project | None = None,
                       project_dir: str | os.PathLike[str] | None = None,
                       manifest: str | os.PathLike[str] | None = None,
@@ -125,7 +131,8 @@ def plan_training_set(spine: Any, features: Sequence[str] | None = None, *,
     point-in-time join for the warehouse's engine. ``warehouse`` is a DuckDB file dbt
     built, an open :class:`~featureops.engines.Engine`, or None: the warehouse of the
     project's selected dbt target (DuckDB or Postgres; see featureops.profiles);
-    ``memory_limit`` (e.g. ``"1GB"``) caps DuckDB's memory, which then spills to disk."""
+    ``memory_limit`` (e.g. ``"1GB"``) caps DuckDB's memory, which then spills to disk;
+    ``labels``: the spine's label columns, recorded in the Parquet file's metadata."""
     options = JoinOptions(timestamp_column, full_feature_names, exclusive,
                           exclude_created_after)
     project = project or Project.locate(project_dir, manifest)
@@ -134,7 +141,7 @@ def plan_training_set(spine: Any, features: Sequence[str] | None = None, *,
     engine, owns = open_warehouse(project, warehouse, _warehouse_database(catalog, references),
                                   memory_limit)
     try:
-        job = _plan(engine, project.manifest, spine, references, options, macros)
+        job = _plan(engine, project.manifest, spine, references, options, macros, labels)
     except BaseException:
         if owns:
             engine.close()
@@ -162,8 +169,13 @@ def requested_references(catalog: FeatureCatalog, features: Sequence[str] | None
 
 
 def _plan(engine: Warehouse, manifest: Manifest, spine_input: Any, references: list[str],
-          options: JoinOptions, macros: MacroSource | None) -> TrainingSetJob:
+          options: JoinOptions, macros: MacroSource | None,
+          labels: Sequence[str] = ()) -> TrainingSetJob:
     spine = load_spine(spine_input, options.timestamp_column, engine, manifest)
+    unknown = [label for label in labels if label not in spine.columns]
+    if unknown:
+        raise TrainingSetError(f"label column '{unknown[0]}' is not a column of the spine "
+                               f"({', '.join(spine.columns)})")
     renderer = MacroRenderer(engine.adapter_type,
                              source=macros or MacroSource.from_manifest(manifest),
                              graph=graph_from_manifest(manifest),
@@ -183,7 +195,8 @@ def _plan(engine: Warehouse, manifest: Manifest, spine_input: Any, references: l
     sql = renderer.render("training_set_from_spec", SPINE_RELATION, spec,
                           spine_columns=spine.columns,
                           order_by=f"__fo_spine.{quote_identifier(ROW_COLUMN)}")
-    return TrainingSetJob(engine, str(sql), spine, views)
+    metadata = file_metadata(spec, spine.columns, labels, views, manifest.project_name)
+    return TrainingSetJob(engine, str(sql), spine, views, metadata)
 
 
 def load_spine(spine: Any, timestamp: str, engine: Warehouse, manifest: Manifest) -> Spine:

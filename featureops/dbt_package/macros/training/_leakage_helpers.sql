@@ -51,3 +51,66 @@
         cast(null as text) as example
     where 1 = 0
 {% endmacro %}
+
+{#-
+    Leakage rows for the feature values of a training set that no row of
+    their view held at or before the row's prediction time (future values),
+    or, with within_ttl, that one held then but none within the view's ttl
+    (values the point-in-time join would have left null). One row per value,
+    the example naming the row's entity keys, prediction time and value.
+-#}
+{% macro _held_value_findings(training_relation, spec, model_name, views, within_ttl) %}
+    {%- set prediction_at = 'training_row.' ~ adapter.quote(spec.timestamp) -%}
+    {%- for view in views -%}
+        {%- set view_loop = loop -%}
+        {%- for feature in view.features %}
+select
+    {{ featureops._sql_literal(model_name) }} as model_name,
+    {{ featureops._sql_literal(feature.alias) }} as column_name,
+    {{ featureops._sql_literal(
+        'value older than the ttl (' ~ view.ttl ~ ') of ' ~ view.name
+        ~ ' at the prediction time' if within_ttl
+        else 'value not in ' ~ view.name ~ ' at or before the prediction time') }} as problem,
+    {{ featureops._key_text('training_row', view.entities) }}
+    || ' at ' || cast({{ prediction_at }} as text)
+    || ': ' || cast(training_row.{{ adapter.quote(feature.alias) }} as text) as example
+from {{ training_relation }} as training_row
+where
+    training_row.{{ adapter.quote(feature.alias) }} is not null
+            {%- if within_ttl %}
+    and {{ featureops._view_held_value(spec, view, feature) }}
+    and not {{ featureops._view_held_value(spec, view, feature, within_ttl=true) }}
+            {%- else %}
+    and not {{ featureops._view_held_value(spec, view, feature) }}
+            {%- endif %}
+            {%- if not (view_loop.last and loop.last) %}
+union all
+            {%- endif %}
+        {%- endfor -%}
+    {%- endfor %}
+{%- endmacro %}
+
+{#-
+    `exists (...)`: a row of the view, same entity, at or before the training
+    row's prediction time (before it with spec.exclusive), held the row's
+    value of the feature; with within_ttl, no older than the view's ttl.
+-#}
+{% macro _view_held_value(spec, view, feature, within_ttl=false) %}
+    {%- set prediction_at = 'training_row.' ~ adapter.quote(spec.timestamp) -%}
+exists (
+        select 1
+        from {{ view.relation }} as view_row
+        where
+            {%- for entity in view.entities %}
+            view_row.{{ adapter.quote(entity) }} = training_row.{{ adapter.quote(entity) }} and
+            {%- endfor %}
+            view_row.{{ adapter.quote(view.timestamp) }}
+            {{ '<' if spec.exclusive else '<=' }} {{ prediction_at }}
+            {%- if within_ttl %}
+            and view_row.{{ adapter.quote(view.timestamp) }}
+            >= {{ prediction_at }} - {{ featureops._exact_interval(view.ttl) }}
+            {%- endif %}
+            and view_row.{{ adapter.quote(feature.column) }}
+            = training_row.{{ adapter.quote(feature.alias) }}
+    )
+{%- endmacro %}
