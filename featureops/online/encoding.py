@@ -236,21 +236,30 @@ def encode_key_columns(columns: Sequence[pa.Array], kinds: Sequence[Kind]) -> pa
 def coerce_key(name: str, kind: Kind, value: Any) -> int | str:
     """A request's key value as the column's type: '42' and 42.0 are user 42; True is not."""
     if kind == "int":
-        if isinstance(value, bool):
+        number = _integer_key(value)
+        if number is None:
             raise EntityKeyError(f"entity key '{name}' must be an integer, got {value!r}")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                pass
-        raise EntityKeyError(f"entity key '{name}' must be an integer, got {value!r}")
+        if not -(2**63) <= number < 2**63:  # the warehouse's bigint: no entity has another
+            raise EntityKeyError(f"entity key '{name}' must be a 64-bit integer, got {number}")
+        return number
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return str(value)
     raise EntityKeyError(f"entity key '{name}' must be a string, got {value!r}")
+
+
+def _integer_key(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 def encode_key(values: Sequence[int | str]) -> str:

@@ -30,6 +30,7 @@ from featureops.online.base import (
     MaterializationInProgressError,
     OnlineStore,
     OnlineStoreError,
+    StoreBusyError,
     StoreUnavailableError,
     VersionBuild,
     VersionState,
@@ -53,6 +54,9 @@ RedisConnectionError = redis.exceptions.ConnectionError
 RedisTimeoutError = redis.exceptions.TimeoutError
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
+#: Tries of an upsert that finds the live version flipped by a publish under it.
+UPSERT_ATTEMPTS = 3
+VERSION_CHANGED = "FEATUREOPS_VERSION_CHANGED"  # the UPSERT script's error
 _PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
 _T = TypeVar("_T")
 
@@ -277,43 +281,53 @@ class RedisOnlineStore(OnlineStore):
     def upsert(self, view: str, layout: RecordLayout, batches: Iterable[EncodedBatch],
                end_time: datetime | None = None) -> int:
         base = self._base(view)
+        size = self.config.upsert_chunk
+        chunks = []  # kept for a retry: the pipeline would hold them anyway
+        for batch in batches:
+            keys, values = batch.keys.to_pylist(), batch.values.to_pylist()
+            for start in range(0, len(keys), size):
+                chunks.append([item for pair in zip(keys[start:start + size],
+                                                    values[start:start + size], strict=True)
+                               for item in pair])
+        if not chunks and end_time is None:
+            return 0
+        for _ in range(UPSERT_ATTEMPTS):
+            live = self._writable_live(view, layout)
+            pipe = self.client.pipeline(transaction=True)  # MULTI/EXEC: all batches or none
+            for pairs in chunks:
+                self._scripts["UPSERT"](args=[base, live.version, "", *pairs], client=pipe)
+            if end_time is not None:
+                state = VersionState(**{**live.__dict__, "end_time": end_time,
+                                        "mode": "incremental"})
+                self._scripts["UPSERT"](args=[base, live.version, state.to_json()], client=pipe)
+            try:
+                replies = self._call(lambda p=pipe: p.execute(raise_on_error=False))
+            except ResponseError as error:
+                replies = [error]
+            errors = [r for r in replies if isinstance(r, Exception)]
+            if not errors:
+                return sum(int(r) for r in replies[:len(chunks)])
+            if not all(VERSION_CHANGED in str(error) for error in errors):
+                raise OnlineStoreError(f"feature view '{view}': {self._where} refused the "
+                                       f"write ({errors[0]}); nothing was written")
+            # a publish flipped the live version between reading it and writing: again
+        raise StoreBusyError(
+            f"feature view '{view}': the live version changed during the write "
+            f"{UPSERT_ATTEMPTS} times (materializations are publishing); nothing was "
+            "written, retry")
+
+    def _writable_live(self, view: str, layout: RecordLayout) -> VersionState:
+        """The live version to upsert into (created when the view has none)."""
         live = self.live_state(view)
         check_layout(view, live, layout)
         if live is None:
             template = new_state(VersionBuild(view, "0", layout), None, "push",
                                  datetime.now(timezone.utc))
             version = _text(self._call(lambda: self._scripts["CREATE_LIVE"](
-                args=[base, template.to_json()])))
+                args=[self._base(view), template.to_json()])))
             live = self.version_state(view, version, fresh=True)
             check_layout(view, live, layout)
-        pipe = self.client.pipeline(transaction=True)  # MULTI/EXEC: all batches or none
-        chunks = 0
-        for batch in batches:
-            keys, values = batch.keys.to_pylist(), batch.values.to_pylist()
-            for start in range(0, len(keys), self.config.upsert_chunk):
-                pairs = [item for pair in zip(keys[start:start + self.config.upsert_chunk],
-                                              values[start:start + self.config.upsert_chunk],
-                                              strict=True)
-                         for item in pair]
-                self._scripts["UPSERT"](args=[base, live.version, "", *pairs], client=pipe)
-                chunks += 1
-        if end_time is not None:
-            state = VersionState(**{**live.__dict__, "end_time": end_time,
-                                    "mode": "incremental"})
-            self._scripts["UPSERT"](args=[base, live.version, state.to_json()], client=pipe)
-        if not chunks and end_time is None:
-            return 0
-        try:
-            replies = self._call(lambda: pipe.execute(raise_on_error=False))
-        except ResponseError as error:
-            replies = [error]
-        errors = [r for r in replies if isinstance(r, Exception)]
-        if errors:
-            raise OnlineStoreError(
-                f"feature view '{view}': the live version changed during the write ({errors[0]});"
-                " nothing was written, retry"
-            )
-        return sum(int(r) for r in replies[:chunks])
+        return live
 
     # --- reads ------------------------------------------------------------------------
 

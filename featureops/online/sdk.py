@@ -163,8 +163,7 @@ class OnlineFeatureClient:
         rows = _entity_rows(entities, plan.entity_names, plan.entity_kinds)
         reads = [(vp.view.name, [_key(vp, plan.entity_names, row) for row in rows])
                  for vp in plan.views]
-        now = datetime_to_micros(to_utc(as_of) if as_of else datetime.now(timezone.utc))
-        return _Lookup(plan, rows, reads, now, exposure)
+        return _Lookup(plan, rows, reads, _now_micros(as_of), exposure)
 
     def _answer(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot]) -> OnlineFeatures:
         plan = lookup.plan
@@ -212,9 +211,7 @@ class OnlineFeatureClient:
                 if from_service:
                     offline.append(name)
                     continue
-                raise OnlineRequestError(
-                    f"feature view '{name}' is not online (meta.featureops.online is false); "
-                    "its features are not in the online store")
+                raise not_online(name)
             kinds = tuple(key_kind(view, key) for key in view.entities)
             sla = view.spec.sla
             views.append(_ViewPlan(view, tuple(f.name for f in features), kinds,
@@ -262,6 +259,23 @@ class OnlineFeatureClient:
                 continue
             row.extend(FeatureValue(None, None, NOT_FOUND) if i is None
                        else FeatureValue(decoded[i], event_at, fresh_status) for i in indices)
+
+
+def not_online(view: str) -> OnlineRequestError:
+    return OnlineRequestError(
+        f"feature view '{view}' is not online (meta.featureops.online is false); its "
+        "features are not in the online store")
+
+
+def _now_micros(as_of: datetime | None) -> int:
+    """``as_of`` (or now) in microseconds since the epoch."""
+    if as_of is None:
+        return datetime_to_micros(datetime.now(timezone.utc))
+    try:
+        return datetime_to_micros(to_utc(as_of))
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first UTC instant
+        raise OnlineRequestError(f"as_of {as_of.isoformat()} is out of range in UTC (years "
+                                 "1 to 9999)") from None
 
 
 def _micros(delta: timedelta | None) -> int | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from featureops.exceptions import FeatureopsError
 from featureops.online.encoding import decode_key
-from featureops.online.sdk import OnlineFeatureClient, OnlineRequestError, key_kind
+from featureops.online.sdk import OnlineFeatureClient, OnlineRequestError, key_kind, not_online
 from featureops.online.vectors import SimilarityError, query_vector, vector_field
 
 MAX_K = 1000
@@ -33,6 +33,8 @@ def find_similar(client: OnlineFeatureClient, view: str, vector: Sequence[float]
         feature_view = client.catalog.view(view)
     except FeatureopsError as error:
         raise OnlineRequestError(str(error)) from None
+    if not feature_view.spec.online:
+        raise not_online(view)
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= max_k:
         raise OnlineRequestError(f"k must be an integer from 1 to {max_k}, got {k!r}")
     state = client.store.live_state(view)

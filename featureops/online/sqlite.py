@@ -41,7 +41,7 @@ from featureops.online.base import (
 from featureops.online.config import StoreConfigBase
 from featureops.online.encoding import EncodedBatch, RecordCodec
 from featureops.online.layout import RecordLayout
-from featureops.online.vectors import check_filters, filter_fields, vector_field
+from featureops.online.vectors import NULL_STRING, check_filters, filter_fields, vector_field
 from featureops.spec import IDENTIFIER_PATTERN
 
 _SCHEMA = """
@@ -532,7 +532,7 @@ class _WriteTransaction(_Transaction):
 
 # sqlite-vec metadata columns cannot hold NULL: a null feature is stored as a value that no
 # accepted filter can equal (filters are finite and type-checked).
-_NULL_METADATA = {"int": -(2**63), "float": float("-inf"), "bool": -1, "string": "\x00"}
+_NULL_METADATA = {"int": -(2**63), "float": float("-inf"), "bool": -1, "string": NULL_STRING}
 
 
 def _metadata_value(value: Any, kind: str) -> Any:

@@ -12,6 +12,9 @@ from featureops.online.layout import FieldSpec, RecordLayout
 
 #: sqlite-vec allows 16 metadata columns; the same limit keeps both stores alike.
 MAX_FILTER_FIELDS = 16
+#: How a null string feature is indexed (an index column cannot hold NULL), so no filter
+#: may ask for it: it would match the entities without a value.
+NULL_STRING = "\x00"
 FILTER_KINDS = ("int", "float", "bool", "string")
 
 
@@ -59,13 +62,17 @@ def _coerce_filter(view: str, spec: FieldSpec, value: Any) -> Any:
         raise SimilarityError(
             f"filter '{view}:{spec.name}' must be a {spec.kind}, got {value!r}"
         )
+    if value == NULL_STRING and spec.kind == "string":
+        raise SimilarityError(f"filter '{view}:{spec.name}' cannot be {NULL_STRING!r}: it "
+                              "marks a missing value in the index")
     return value
 
 
 def query_vector(spec: FieldSpec, view: str, vector: Any) -> np.ndarray:
     """The query as float32, checked against the feature's dimension."""
     try:
-        array = np.asarray(vector, dtype=np.float32)
+        with np.errstate(over="ignore"):  # a value beyond float32 becomes inf, refused below
+            array = np.asarray(vector, dtype=np.float32)
     except (TypeError, ValueError):
         raise SimilarityError(f"the query vector for '{view}:{spec.name}' is not numeric") from None
     if array.ndim != 1 or (spec.dim and array.shape[0] != spec.dim):
@@ -73,7 +80,10 @@ def query_vector(spec: FieldSpec, view: str, vector: Any) -> np.ndarray:
             f"the query vector for '{view}:{spec.name}' must have {spec.dim or 'the same'} "
             f"elements, got shape {array.shape}"
         )
-    if not np.isfinite(array).all() or not array.any():
+    with np.errstate(over="ignore", under="ignore"):
+        norm = np.linalg.norm(array) if np.isfinite(array).all() else np.inf
+    if not 0 < norm < np.inf:  # its length must be a float32 too: distances divide by it
         raise SimilarityError(
-            f"the query vector for '{view}:{spec.name}' must be finite and non-zero")
+            f"the query vector for '{view}:{spec.name}' must be finite, non-zero and of a "
+            "length within float32 range")
     return array

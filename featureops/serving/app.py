@@ -38,6 +38,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
 
 from featureops.online.base import StoreBusyError, StoreUnavailableError
 from featureops.online.sdk import OnlineFeatureClient, OnlineFeatures, OnlineRequestError
@@ -53,6 +54,8 @@ from featureops.serving.store_calls import StoreCalls
 
 ROUTER_ENTRY_POINTS = "featureops.routers"
 RETRY_AFTER = {"Retry-After": "1"}
+#: nginx's status for "client closed the request": only ever seen in /metrics
+CLIENT_CLOSED = 499
 logger = logging.getLogger(__name__)
 RouterFactory = Callable[["ServingContext"], APIRouter]
 
@@ -154,6 +157,11 @@ def _add_error_handlers(app: FastAPI, context: ServingContext) -> None:
     async def invalid(_: Request, error: RequestValidationError) -> ORJSONResponse:
         return _error(422, _one_line(error.errors()))
 
+    @app.exception_handler(ClientDisconnect)
+    async def gone(_: Request, __: ClientDisconnect) -> Response:
+        # the client left mid-body: nobody reads this answer; counted, not a server error
+        return Response(status_code=CLIENT_CLOSED)
+
 
 def _one_line(errors: Sequence[Any]) -> str:
     first = errors[0]
@@ -242,7 +250,11 @@ def _count_statuses(context: ServingContext, response: OnlineFeatures) -> None:
 def _log(context: ServingContext, response: OnlineFeatures, request_id: str) -> None:
     if context.log is not None and context.log.sampled():
         served = datetime.now(timezone.utc)
-        context.log.append(response, request_id=request_id, served_at=served)
+        try:
+            context.log.append(response, request_id=request_id, served_at=served)
+        except (TypeError, ValueError, OverflowError) as error:
+            # a value the log cannot hold must not turn a good answer into a 500
+            logger.warning("serving log: response %s not logged: %s", request_id, error)
 
 
 def _feast_shape(response: OnlineFeatures, request_id: str) -> dict[str, Any]:

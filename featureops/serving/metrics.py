@@ -38,7 +38,7 @@ class ServingMetrics:
 
 
 _REASONS = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "bad_method",
-            413: "too_large", 422: "invalid", 503: "store_unavailable"}
+            413: "too_large", 422: "invalid", 499: "client_closed", 503: "store_unavailable"}
 
 
 class MetricsMiddleware:
