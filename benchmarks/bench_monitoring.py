@@ -126,9 +126,10 @@ def _postgres_seconds(args: argparse.Namespace, tmp: Path, ref: Any, cur: Any) -
     import psycopg2
     import pyarrow.parquet as pq
 
-    from featureops.rawload import load_into_postgres, postgres_dsn_from_env
+    from featureops.rawload import load_into_postgres
+    from tests.services import postgres_dsn  # the example profile's postgres target
 
-    dsn = postgres_dsn_from_env()
+    dsn = postgres_dsn()
     schema = f"featureops_bench_monitoring_{os.getpid()}"
     staging = tmp / "pg"
     staging.mkdir()

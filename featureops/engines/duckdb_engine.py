@@ -99,8 +99,9 @@ class DuckDBEngine(Engine):
     def _attach(self, path: Path, alias: str) -> None:
         if not path.is_file():
             raise WarehouseError(
-                f"no DuckDB warehouse at {path}{f' ({self.source})' if self.source else ''}: "
-                "run `dbt build` first, or pass --warehouse with the file dbt built")
+                f"DuckDB warehouse {path} does not exist"
+                f"{f' ({self.source})' if self.source else ''}: run `dbt build` first, or "
+                "pass --warehouse with the file dbt built")
         try:
             self.conn.execute(f"attach {sql_string(str(path))} as {quote_identifier(alias)} "
                               "(read_only)")

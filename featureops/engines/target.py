@@ -2,8 +2,9 @@
 
 ``--warehouse FILE`` (a DuckDB file, relative to the current directory) wins; else
 ``FEATUREOPS_DUCKDB_PATH`` replaces the path of a DuckDB target, or stands in for a profile
-the project does not have; else the target's own engine and credentials. The engine must
-be the one the manifest was compiled for: relation names and SQL dialect come from it.
+the project does not have (or cannot render); it never replaces a Postgres target; else
+the target's own engine and credentials. The engine must be the one the manifest was
+compiled for: relation names and SQL dialect come from it.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ def open_engine(project: Project, *, warehouse: str | os.PathLike[str] | None = 
                 preserve_order: bool = True, read_only: bool = True) -> Engine:
     """An open engine on the warehouse dbt built for ``project``. ``database``: the catalog
     name the manifest's relations use (default: the one most of its models use)."""
-    target, missing = _target(project, explicit=warehouse is not None)
     override = os.environ.get(DUCKDB_ENV)
+    target, missing = _target(project, explicit=warehouse is not None or bool(override))
     if warehouse is not None:
         path, source = Path(warehouse).resolve(), "--warehouse"
     elif target is not None and target.adapter_type != "duckdb":
@@ -76,7 +77,8 @@ def manifest_database(project: Project) -> str | None:
 def _target(project: Project, *, explicit: bool
             ) -> tuple[ProfileTarget | None, ProfileError | None]:
     """The profile target, or None and why: the project has no profile (or, with an
-    explicit DuckDB file, its profile cannot be read: the file does not depend on it)."""
+    explicit DuckDB file, its profile cannot be read: the file does not depend on it, and
+    the manifest's adapter is still checked)."""
     try:
         return load_target(project), None
     except NoProfileError as error:

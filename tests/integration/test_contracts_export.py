@@ -17,9 +17,10 @@ import pytest
 import yaml
 
 from featureops.cli import run
-from featureops.contracts.scaffold import ScaffoldError, scaffold_from_duckdb
+from featureops.contracts.scaffold import ScaffoldError, scaffold_from_warehouse
 from featureops.contracts.types import parse_type
 from featureops.dbt_runner import run_dbt
+from featureops.engines.duckdb_engine import DuckDBEngine
 from featureops.manifest import Manifest
 from featureops.testing.manifests import ManifestBuilder
 from tests.integration.test_contracts_check import copy_project
@@ -102,7 +103,8 @@ def test_scaffold_marks_not_null_exactly_where_the_data_has_no_nulls(duckdb_buil
                   columns={"user_id": {"description": "Cardholder key."}})
     manifest = Manifest.from_dict(builder.build())
     node = manifest.find_model("feat_user__spend_windows")
-    scaffold = scaffold_from_duckdb(manifest, node, duckdb_build.duckdb_path)
+    with DuckDBEngine(duckdb_build.duckdb_path) as engine:
+        scaffold = scaffold_from_warehouse(manifest, node, engine)
     conn = duckdb.connect(str(duckdb_build.duckdb_path), read_only=True)
     try:
         described = conn.execute(
@@ -125,9 +127,9 @@ def test_scaffold_marks_not_null_exactly_where_the_data_has_no_nulls(duckdb_buil
 
 def test_scaffold_refuses_a_contracted_model(duckdb_build) -> None:
     manifest = duckdb_build.manifest
-    with pytest.raises(ScaffoldError, match="already has an enforced contract"):
-        scaffold_from_duckdb(manifest, manifest.find_model("feat_user__profile"),
-                             duckdb_build.duckdb_path)
+    with pytest.raises(ScaffoldError, match="already has an enforced contract"), \
+            DuckDBEngine(duckdb_build.duckdb_path) as engine:
+        scaffold_from_warehouse(manifest, manifest.find_model("feat_user__profile"), engine)
 
 
 def test_dbt_enforces_the_scaffolded_contract(duckdb_build, tmp_path: Path) -> None:

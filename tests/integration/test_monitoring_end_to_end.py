@@ -34,8 +34,8 @@ WINDOW = (datetime(2026, 10, 25), datetime(2026, 11, 1))  # 7 days before the pi
 @contextmanager
 def warehouse_of(built: BuiltProject) -> Iterator[tuple[Project, MonitoringWarehouse]]:
     with pytest.MonkeyPatch.context() as patch:
-        if built.duckdb_path:
-            patch.setenv("FEATUREOPS_DUCKDB_PATH", str(built.duckdb_path))
+        for name, value in built.env.items():  # the profile target dbt built with
+            patch.setenv(name, value)
         project = Project.locate(REPO_ROOT, built.manifest_path)
         with open_warehouse(project) as warehouse:
             yield project, warehouse

@@ -23,6 +23,7 @@ from featureops.project import Project
 from featureops.serving.metrics import ServingMetrics
 from featureops.sla import SlaHistory, SlaSettings, Sources, evaluate
 from featureops.testing.manifests import ManifestBuilder
+from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 NOW = datetime(2026, 11, 1, 6, 0, tzinfo=timezone.utc)
@@ -170,10 +171,13 @@ def test_history_file_rejects_corruption(tmp_path: Path) -> None:
 
 
 def test_postgres_warehouse_gives_the_same_freshness(postgres_build, duckdb_build, project,
-                                                     capsys) -> None:
+                                                     capsys, monkeypatch) -> None:
     _, on_duckdb = sla_json(project, duckdb_build, capsys, "--no-online", "--no-record")
+    for name, value in postgres_build.env.items():  # the target dbt built with
+        monkeypatch.setenv(name, value)
     code = run(["sla", "--project-dir", str(project.project_dir), "-m",
-                str(postgres_build.manifest_path), "--no-online", "--no-record", "--now",
+                str(postgres_build.manifest_path), "--profiles-dir", str(REPO_ROOT),
+                "--profile", "fraud_example", "--no-online", "--no-record", "--now",
                 NOW.strftime("%Y-%m-%dT%H:%M:%S"), "--json"])
     on_postgres = json.loads(capsys.readouterr().out)
     assert code == 1

@@ -109,8 +109,8 @@ def test_a_missing_duckdb_file_says_where_it_was_looked_for(tmp_path: Path) -> N
     with pytest.raises(WarehouseError) as caught:
         open_engine(project)
     message = str(caught.value)
-    assert message.startswith(f"no DuckDB warehouse at {project.project_dir}/data/warehouse"
-                              ".duckdb (target 'dev' of profile 'shop'")
+    assert message.startswith(f"DuckDB warehouse {project.project_dir}/data/warehouse"
+                              ".duckdb does not exist (target 'dev' of profile 'shop'")
     assert "run `dbt build` first" in message
 
 
@@ -151,7 +151,8 @@ def test_a_project_without_profile_needs_a_duckdb_file(tmp_path: Path,
         assert engine.describe().endswith("(FEATUREOPS_DUCKDB_PATH)")
 
 
-def test_a_broken_profile_is_an_error_unless_a_file_is_given(tmp_path: Path) -> None:
+def test_a_broken_profile_is_an_error_unless_a_file_is_given(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "project"
     project = make_project(root, {"dev": {"type": "duckdb",
                                           "path": "{{ env_var('SHOP_NOWHERE') }}"}})
@@ -159,6 +160,9 @@ def test_a_broken_profile_is_an_error_unless_a_file_is_given(tmp_path: Path) -> 
         open_engine(project)
     with open_engine(project, warehouse=build_warehouse(tmp_path / "w" / "w.duckdb")) as engine:
         assert engine.describe().endswith("(--warehouse)")
+    monkeypatch.setenv("FEATUREOPS_DUCKDB_PATH", str(tmp_path / "w" / "w.duckdb"))
+    with open_engine(project) as engine:
+        assert engine.describe().endswith("(FEATUREOPS_DUCKDB_PATH)")
 
 
 def test_the_duckdb_override_does_not_replace_a_postgres_target(

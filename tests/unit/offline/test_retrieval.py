@@ -156,7 +156,8 @@ def test_mistakes_are_one_line_errors(mini_project, make_spine, features, kwargs
 
 
 def test_missing_warehouse_says_what_to_do(mini_project, tmp_path) -> None:
-    with pytest.raises(WarehouseError, match="no DuckDB warehouse at .*run `dbt build`"):
+    with pytest.raises(WarehouseError,
+                       match="DuckDB warehouse .* does not exist .*run `dbt build`"):
         fetch(replace(mini_project, warehouse=tmp_path / "nowhere.duckdb"),
               mini_project.spine_table(), ["user_stats"])
 
