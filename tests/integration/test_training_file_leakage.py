@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from featureops.cli import cli, run
 from featureops.offline.training_file import METADATA_KEY
+from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 PROFILE_LIMIT = "feat_user__profile__credit_limit_usd"
@@ -140,3 +141,35 @@ def test_a_file_of_other_features_than_the_project_resolves_is_refused(
     assert capsys.readouterr().err.strip().splitlines() == [
         f"error: {path}: its features resolve differently in this project now "
         f"(e.g. {PROFILE_LIMIT}); rebuild the file"]
+
+
+@pytest.mark.postgres
+def test_a_file_written_on_postgres_is_checked_there(postgres_build, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in postgres_build.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("FEATUREOPS_DUCKDB_PATH", raising=False)
+    args = ["--project-dir", str(postgres_build.project_dir), "--manifest",
+            str(postgres_build.manifest_path), "--profiles-dir", str(REPO_ROOT),
+            "--target", "postgres"]
+
+    def invoke(*more: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, [*more, *args], catch_exceptions=False)
+        return result.exit_code, result.stdout
+
+    out = tmp_path / "postgres.parquet"
+    code, _ = invoke("training-set", "--spine", "train_fraud_detection__spine",
+                     "--exposure", "fraud_detection_model", "--timestamp-column", "event_at",
+                     "--full-feature-names", "--label", "is_fraud", "--out", str(out))
+    assert code == 0
+    code, stdout = invoke("leakage", "--training-set", str(out), "--json")
+    assert code == 0 and json.loads(stdout)["training_sets"] == [str(out)]
+    # the prediction time of the first row moved past every ttl, as on DuckDB
+    table = pq.read_table(out)
+    first = table.slice(0, 1).to_pylist()[0]
+    stale = tampered(out, tmp_path / "stale.parquet", with_value(
+        table, 0, "event_at", first["event_at"] + timedelta(days=4000)))
+    code, stdout = invoke("leakage", "--training-set", str(stale), "--json")
+    findings = json.loads(stdout)["findings"]
+    assert code == 1 and {f["check"] for f in findings} == {"feature_values_within_ttl"}
+    assert len(findings) == sum(first[column] is not None for column in table.column_names[5:])
