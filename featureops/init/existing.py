@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from featureops.files import write_text_atomic
 from featureops.init.errors import InitError
 from featureops.package import PACKAGE_NAME, cli_version, package_dir
 
@@ -65,7 +66,7 @@ def adopt_existing(project_dir: Path) -> AdoptResult:
     edits = [edit for edit in (_package_edit(project_dir, result),
                                _settings_edit(project_file, result)) if edit]
     for edit in edits:
-        edit.path.write_text(edit.text, encoding="utf-8")
+        write_text_atomic(edit.path, edit.text)
         result.changes.append(edit.message)
     return result
 

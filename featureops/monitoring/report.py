@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from featureops.files import write_text_atomic
 from featureops.monitoring import plots
 from featureops.monitoring.health import CHECK_LABELS, worst
 from featureops.monitoring.parts import CHECK_PARTS
@@ -77,11 +78,7 @@ def render_report(project: Project, summary: MonitoringSummary, out: Path,
         "tests": _tests(summary.results.tests),
         "number": format_number,
     }
-    html = _template().render(**context)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    partial.write_text(html, encoding="utf-8")
-    os.replace(partial, out)
+    write_text_atomic(out, _template().render(**context))
     return out
 
 

@@ -97,11 +97,30 @@ def _dead_letters(root: Path) -> Path:
     return path
 
 
+def _adopted_packages(root: Path) -> Path:
+    from featureops.init import adopt_existing
+
+    (root / "dbt_project.yml").write_text("name: rides\nprofile: rides\n")
+    adopt_existing(root)
+    return root / "packages.yml"
+
+
 @pytest.mark.parametrize("write", [_registry, _lineage_html, _audit_report, _training_set,
-                                   _dead_letters], ids=lambda write: write.__name__[1:])
+                                   _dead_letters, _adopted_packages],
+                         ids=lambda write: write.__name__[1:])
 def test_every_writer_honours_the_umask(tmp_path: Path, umask: int,
                                         write: Callable[[Path], Path]) -> None:
     written = write(tmp_path)
     assert written.is_file() and written.stat().st_size > 0
     assert mode(written) == 0o666 & ~umask
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".partial")]
+
+
+def test_init_existing_keeps_the_mode_of_the_project_file_it_edits(tmp_path: Path) -> None:
+    from featureops.init import adopt_existing
+
+    project_file = tmp_path / "dbt_project.yml"
+    project_file.write_text("name: rides\nprofile: rides\n")
+    project_file.chmod(0o600)
+    adopt_existing(tmp_path)
+    assert "featureops" in project_file.read_text() and mode(project_file) == 0o600
