@@ -55,8 +55,9 @@ class PostgresEngine(Engine):
         psycopg2 = require("psycopg2", extra="postgres")
         extras = require("psycopg2.extras", extra="postgres")
         self._error = psycopg2.Error
-        self.address = (f"{kwargs.get('user')}@{kwargs.get('host')}:{kwargs.get('port')}/"
-                        f"{kwargs.get('dbname')}")
+        user, dbname = kwargs.get("user"), kwargs.get("dbname")
+        self.address = (f"{f'{user}@' if user else ''}{kwargs.get('host') or 'localhost'}:"
+                        f"{kwargs.get('port')}{f'/{dbname}' if dbname else ''}")
         self.source = source
         self.read_only = read_only
         try:
