@@ -66,12 +66,13 @@ def lineage(node: str | None, direction: str | None, depth: int | None, exposure
             fmt: str, out: str | None, include_tests: bool, compile_first: bool,
             catalog_path: str | None, dialect: str | None, namespace: str | None,
             job_namespace: str, project: Project) -> None:
-    """Lineage of NODE (a model, source_name.table, seed, exposure, metric... or
-    MODEL.COLUMN for column lineage); the whole project without NODE.
+    """Lineage of NODE (a model, MODEL.v2 for a model version, source_name.table, seed,
+    exposure, metric... or MODEL.COLUMN for column lineage); the whole project without NODE.
 
     \b
     featureops lineage feat_user__profile --upstream
     featureops lineage feat_user__profile.home_region
+    featureops lineage dim_customers.v1.customer_key
     featureops lineage --exposure fraud_detection_model --format html --out lineage.html
     """
     from featureops.lineage.loading import load_project_lineage

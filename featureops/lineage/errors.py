@@ -13,6 +13,11 @@ class UnknownNodeError(LineageError):
     """No node of the manifest matches the name given on the command line."""
 
 
+class UnknownVersionError(UnknownNodeError):
+    """``name.v<N>`` names a versioned model that has no version N (never read as a
+    column named ``v<N>``)."""
+
+
 class AmbiguousNodeError(LineageError):
     """A bare name matches several nodes; the unique_id must be given."""
 

@@ -15,14 +15,15 @@ manifest becomes a node of type ``missing`` and a cycle is kept as is; both are 
 from __future__ import annotations
 
 import difflib
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from featureops.lineage.errors import AmbiguousNodeError, UnknownNodeError
-from featureops.manifest import Exposure, Manifest
+from featureops.lineage.errors import AmbiguousNodeError, UnknownNodeError, UnknownVersionError
+from featureops.manifest import Exposure, Manifest, Node
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -35,6 +36,8 @@ NODE_TYPES: tuple[str, ...] = (
 TEST_TYPES = frozenset({"test", "unit_test"})
 Direction = Literal["both", "upstream", "downstream"]
 _EXCLUDED = frozenset({"operation", "sql_operation", "rpc", "group", "macro", "doc"})
+#: The last part of ``name.v2``: dbt's selector syntax for a model version.
+_VERSION_SUFFIX = re.compile(r"v\d+")
 
 
 @dataclass(frozen=True)
@@ -169,25 +172,44 @@ class LineageGraph:
 
     @cached_property
     def _names(self) -> dict[str, list[str]]:
-        """Every way a user may name a node (name, source.table, package.name) -> ids."""
+        """Every way a user may name a node (name, source.table, package.name, and
+        name.v<N> / package.name.v<N> for every version of a model, the latest included)
+        -> ids."""
         index: dict[str, list[str]] = {}
         for uid, data in self._attributes.items():
             if data["type"] == "missing":
                 continue
             package = uid.split(".")[1] if uid.count(".") >= 2 else ""
-            for key in dict.fromkeys((data["name"], f"{package}.{data['name']}")):
+            keys = [data["name"], f"{package}.{data['name']}"]
+            model = self.manifest.models.get(uid) if data["type"] == "model" else None
+            if model is not None and model.is_versioned:
+                keys += [f"{model.name}.v{model.version}",
+                         f"{package}.{model.name}.v{model.version}"]
+            for key in dict.fromkeys(keys):
                 index.setdefault(key, []).append(uid)
+        return index
+
+    @cached_property
+    def _versioned(self) -> dict[str, list[Node]]:
+        """Bare names (name, package.name) of versioned models -> all their versions."""
+        index: dict[str, list[Node]] = {}
+        for model in self.manifest.models.values():
+            if model.is_versioned and model.unique_id in self._attributes:
+                for key in (model.name, f"{model.package_name}.{model.name}"):
+                    index.setdefault(key, []).append(model)
         return index
 
     def resolve(self, text: str) -> str:
         """The unique_id a user means by ``text``: a unique_id, a name (a model's latest
-        version), ``source_name.table`` or ``package.name``. Non-test nodes and the root
-        project's nodes win over tests and package nodes of the same name."""
+        version), ``name.v<N>`` (version N of a model, dbt's selector syntax),
+        ``source_name.table`` or ``package.name``. Non-test nodes and the root project's
+        nodes win over tests and package nodes of the same name."""
         text = text.strip()
         if text in self._attributes and self.type_of(text) != "missing":
             return text
         candidates = self._names.get(text, [])
         if not candidates:
+            self._refuse_unknown_version(text)
             close = difflib.get_close_matches(text, list(self._names), n=3)
             hint = f"did you mean {', '.join(close)}? " if close else ""
             raise UnknownNodeError(
@@ -196,6 +218,22 @@ class LineageGraph:
                 f"node is new)"
             )
         return self._pick(text, candidates)
+
+    def _refuse_unknown_version(self, text: str) -> None:
+        """``name.v<N>`` of a versioned model always means a version (as in dbt's
+        selectors), never a column named ``v<N>``: a version the model lacks is an error
+        that says how to reach such a column (``name.v<latest>.v<N>``)."""
+        head, _, suffix = text.rpartition(".")
+        versions = self._versioned.get(head) if _VERSION_SUFFIX.fullmatch(suffix) else None
+        if not versions:
+            return
+        latest = next((m for m in versions if m.is_latest_version), versions[-1])
+        known = ", ".join(sorted((f"v{m.version}" for m in versions), key=_natural))
+        raise UnknownVersionError(
+            f"{self.manifest.path}: model `{head}` has no version {suffix} (versions: "
+            f"{known}); `{head}.{suffix}` names a version, so for a column `{suffix}` name "
+            f"the version first: `{head}.v{latest.version}.{suffix}`"
+        )
 
     def _pick(self, text: str, candidates: list[str]) -> str:
         if len(candidates) == 1:
@@ -350,6 +388,12 @@ def _topological_order(parents: Mapping[str, list[str]], children: Mapping[str, 
             if indegree[child] == 0:
                 ready.append(child)
     return order if len(order) == len(indegree) else None
+
+
+def _natural(text: str) -> tuple[int, str]:
+    """Sort key putting v2 before v10."""
+    digits = text.lstrip("v")
+    return (int(digits), text) if digits.isdigit() else (0, text)
 
 
 def _type_of(unique_id: str) -> str:

@@ -14,7 +14,7 @@ from featureops.lineage.columns import (
     load_catalog_columns,
     split_column_reference,
 )
-from featureops.lineage.errors import LineageError, UnknownNodeError
+from featureops.lineage.errors import LineageError, UnknownNodeError, UnknownVersionError
 from featureops.lineage.graph import Direction, LineageGraph
 from featureops.lineage.openlineage import Naming, run_events, to_json_lines
 from featureops.lineage.render_dot import render_dot
@@ -89,6 +89,8 @@ class LineageReporter:
             return LineageResult(node_graph(lineage, selection, title), selection.nodes)
         try:
             node = lineage.resolve(request.target)
+        except UnknownVersionError:
+            raise  # `name.v9`: a missing version, never a column named v9
         except UnknownNodeError:
             column = split_column_reference(lineage, request.target)
             if column is None:

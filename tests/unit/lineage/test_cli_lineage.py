@@ -134,3 +134,68 @@ def test_cycles_and_unknown_parents_warn_but_work(tmp_path: Path, capsys) -> Non
     assert len(warnings) == 2 and any("cycle" in w for w in warnings)
     assert any("model.shop.ghost" in w for w in warnings)
     assert json.loads(captured.out)["root"] == "model.shop.stg_orders"
+
+
+REAL_MANIFESTS = Path(__file__).resolve().parents[2] / "resources" / "real_manifests"
+
+
+@pytest.fixture
+def versioned_manifest(tmp_path: Path) -> Path:
+    """ad_spend_per_adv exists only as version 1 (its latest) and has a column named `v1`;
+    the unversioned `plain` has one too. Both read raw.spend."""
+    from featureops.testing import ManifestBuilder
+
+    b = ManifestBuilder("ads")
+    b.source("raw", "spend", columns={"adv_id": None, "amount": None})
+    sql = 'select adv_id, amount as v1 from "dev"."raw_raw"."spend"'
+    b.model("ad_spend_per_adv", depends_on=["raw.spend"], version=1, latest_version=1,
+            columns={"adv_id": "bigint", "v1": "double"}, sql=sql)
+    b.model("plain", depends_on=["raw.spend"], columns={"adv_id": "bigint", "v1": "double"},
+            sql=sql)
+    return _write(tmp_path, json.dumps(b.build()))
+
+
+def test_name_dot_version_is_the_model_version_not_a_column(versioned_manifest: Path,
+                                                            capsys) -> None:
+    """#11 item 12: `name.v1` is dbt's selector for version 1, even when it is the latest
+    (it used to be read as column `v1` of the latest version)."""
+    assert lineage(versioned_manifest, "ad_spend_per_adv.v1", "--format", "json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["root"] == "model.ads.ad_spend_per_adv.v1"
+    assert {n["label"] for n in data["nodes"]} == {"ad_spend_per_adv", "raw.spend"}
+    assert run(["impact", "ads.ad_spend_per_adv.v1", "-m", str(versioned_manifest)]) == 0
+
+
+def test_a_column_named_like_a_version_is_reached_after_the_version(
+        versioned_manifest: Path, capsys) -> None:
+    assert lineage(versioned_manifest, "ad_spend_per_adv.v1.v1", "--upstream",
+                   "--format", "json") == 0
+    labels = {n["label"] for n in json.loads(capsys.readouterr().out)["nodes"]}
+    assert labels == {"ad_spend_per_adv.v1", "raw.spend.amount"}
+    # An unversioned model has no versions to mean: `plain.v1` is its column.
+    assert lineage(versioned_manifest, "plain.v1", "--upstream", "--format", "json") == 0
+    labels = {n["label"] for n in json.loads(capsys.readouterr().out)["nodes"]}
+    assert labels == {"plain.v1", "raw.spend.amount"}
+
+
+def test_a_missing_version_is_an_error_naming_the_versions(versioned_manifest: Path,
+                                                           capsys) -> None:
+    assert lineage(versioned_manifest, "ad_spend_per_adv.v2") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "has no version v2 (versions: v1)" in err
+    assert "`ad_spend_per_adv.v1.v2`" in err
+
+
+def test_versions_of_a_real_manifest(capsys) -> None:
+    """sa-demo-snowflake has dim_customers v1 and v2 (latest)."""
+    manifest = REAL_MANIFESTS / "sa-demo-snowflake" / "manifest.json"
+    for text, root in [("dim_customers.v2", "model.analytics.dim_customers.v2"),
+                       ("dim_customers.v1", "model.analytics.dim_customers.v1"),
+                       ("dim_customers", "model.analytics.dim_customers.v2")]:
+        assert run(["lineage", text, "-m", str(manifest), "--format", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)["root"] == root
+    assert run(["lineage", "dim_customers.v1.customer_key", "-m", str(manifest),
+                "--upstream", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "model.analytics.dim_customers.v1.customer_key" in {n["id"] for n in
+                                                               data["nodes"]}

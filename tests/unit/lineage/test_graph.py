@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from featureops.lineage.errors import AmbiguousNodeError, UnknownNodeError
+from featureops.lineage.errors import AmbiguousNodeError, UnknownNodeError, UnknownVersionError
 from featureops.lineage.graph import LineageGraph
 from featureops.testing import ManifestBuilder
 from tests.unit.lineage.conftest import build, names, shop_builder
@@ -74,6 +74,12 @@ def test_resolve_versioned_model_picks_latest() -> None:
     lineage = LineageGraph.from_manifest(build(b))
     assert lineage.resolve("dim_customers") == "model.shop.dim_customers.v2"
     assert lineage.name_of("model.shop.dim_customers.v1") == "dim_customers.v1"
+    # dbt's selector syntax names every version, the latest one included (#11 item 12)
+    assert lineage.resolve("dim_customers.v2") == "model.shop.dim_customers.v2"
+    assert lineage.resolve("shop.dim_customers.v2") == "model.shop.dim_customers.v2"
+    assert lineage.resolve("dim_customers.v1") == "model.shop.dim_customers.v1"
+    with pytest.raises(UnknownVersionError, match=r"no version v10 \(versions: v1, v2\)"):
+        lineage.resolve("dim_customers.v10")
 
 
 def test_upstream_and_downstream_with_depth(shop: LineageGraph) -> None:
