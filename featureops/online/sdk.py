@@ -179,7 +179,7 @@ class OnlineFeatureClient:
         if (features is None) == (exposure is None):
             raise OnlineRequestError("give either features (a list of 'view:feature' or "
                                      "'view') or exposure (an ml exposure name), not both")
-        cache_key = ("exposure", exposure) if exposure else ("features", *features)
+        cache_key = ("exposure", exposure) if exposure is not None else ("features", *features)
         with self._lock:
             cached = self._plans.get(cache_key)
             if cached is not None:

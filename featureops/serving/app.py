@@ -2,9 +2,11 @@
 
 - ``POST /features``: online features for a batch of entities (Feast's request shape);
 - ``POST /similar``: nearest entities by embedding;
-- ``GET /health``: liveness and store reachability (503 with the reason while it is down);
+- ``GET /health``: liveness and store reachability (503 while it is down); where the store
+  is, and why it is down, only for authorized requests;
 - ``GET /metrics``: Prometheus text (latency histograms, request and error counters);
-- ``/docs`` and ``/openapi.json``.
+- ``/docs`` and ``/openapi.json`` (with the auth scheme and every error answer:
+  ``featureops.serving.openapi``).
 
 Other capabilities add endpoints with routers: ``create_app(..., extra_routers=[...])``,
 the ``serving.routers`` setting (``package.module:factory``), or an entry point in the
@@ -36,7 +38,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import ValidationError
 from starlette.requests import ClientDisconnect
 
@@ -44,11 +46,19 @@ from featureops.online.base import StoreBusyError, StoreUnavailableError
 from featureops.online.sdk import OnlineFeatureClient, OnlineFeatures, OnlineRequestError
 from featureops.online.similarity import find_similar
 from featureops.project import Project
-from featureops.serving.auth import require_token
+from featureops.serving.auth import authorized, require_token
 from featureops.serving.limits import BodySizeLimit
 from featureops.serving.log import ServingLogWriter, log_dir
 from featureops.serving.metrics import MetricsMiddleware, ServingMetrics
-from featureops.serving.models import FeaturesRequest, SimilarRequest
+from featureops.serving.models import (
+    ErrorResponse,
+    FeaturesRequest,
+    FeaturesResponse,
+    HealthResponse,
+    SimilarRequest,
+    SimilarResponse,
+)
+from featureops.serving.openapi import BEARER, SECURED, complete_openapi
 from featureops.serving.settings import ServingSettings, configured_tokens, load_serving_settings
 from featureops.serving.store_calls import StoreCalls
 
@@ -116,6 +126,7 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=context.metrics)
+    complete_openapi(app)
     return app
 
 
@@ -186,12 +197,13 @@ def _core_router(context: ServingContext) -> APIRouter:
     calls = context.store_calls
     # tokens are fixed per app: without any, skip the per-request dependency entirely
     secured = [Depends(require_token)] if context.tokens else []
+    bearer = SECURED if context.tokens else {}
 
     @router.post("/features", dependencies=secured, summary="Online features",
-                 openapi_extra=_body_schema(FeaturesRequest),
-                 responses={400: {"description": "Unknown feature or bad entity keys"},
-                            413: {"description": "Too many entities or body too large"},
-                            503: {"description": "Online store unreachable"}})
+                 openapi_extra={**_body_schema(FeaturesRequest), **bearer},
+                 responses={200: {"model": FeaturesResponse},
+                            400: _answer("Not JSON, unknown feature or view, view not online, "
+                                         "bad entity keys or as_of")})
     async def features(request: Request) -> ORJSONResponse:
         body: FeaturesRequest = await _parse(request, FeaturesRequest)
         _check_entities(body, context.settings.max_entities)
@@ -203,7 +215,10 @@ def _core_router(context: ServingContext) -> APIRouter:
         return ORJSONResponse(_feast_shape(response, request_id))
 
     @router.post("/similar", dependencies=secured, summary="Nearest entities by embedding",
-                 openapi_extra=_body_schema(SimilarRequest))
+                 openapi_extra={**_body_schema(SimilarRequest), **bearer},
+                 responses={200: {"model": SimilarResponse},
+                            400: _answer("Not JSON, unknown or offline view, bad k, vector, "
+                                         "entity or filter")})
     async def similar(request: Request) -> ORJSONResponse:
         body: SimilarRequest = await _parse(request, SimilarRequest)
         found = await calls.run(lambda: find_similar(
@@ -212,20 +227,33 @@ def _core_router(context: ServingContext) -> APIRouter:
         return ORJSONResponse({"view": body.view, "results": [
             {"entity": item.entity, "distance": item.distance} for item in found]})
 
-    @router.get("/health", summary="Liveness and store reachability")
-    async def health() -> ORJSONResponse:
+    @router.get("/health", summary="Liveness and store reachability",
+                description="Where the store is, and why it is down, only for authorized "
+                            "requests (a valid bearer token, or auth off).",
+                responses={200: {"model": HealthResponse}},
+                openapi_extra={"security": [{}, {BEARER: []}]})
+    async def health(request: Request) -> ORJSONResponse:
+        detailed = authorized(request)
         try:
             await calls.ping()
         except StoreUnavailableError as error:
-            return _error(503, f"online store unavailable: {error}", RETRY_AFTER)
+            reason = f": {error}" if detailed else ""
+            return _error(503, f"online store unavailable{reason}", RETRY_AFTER)
+        if not detailed:
+            return ORJSONResponse({"status": "ok"})
         return ORJSONResponse({"status": "ok", "store": context.client.store.describe()})
 
-    @router.get("/metrics", dependencies=secured, summary="Prometheus metrics")
+    @router.get("/metrics", dependencies=secured, summary="Prometheus metrics",
+                response_class=PlainTextResponse, openapi_extra=bearer)
     async def metrics() -> Response:
         return Response(context.metrics.render(),
                         media_type="text/plain; version=0.0.4; charset=utf-8")
 
     return router
+
+
+def _answer(description: str) -> dict[str, Any]:
+    return {"description": description, "model": ErrorResponse}
 
 
 def _body_schema(model: type[Any]) -> dict[str, Any]:

@@ -22,17 +22,32 @@ def token_matches(presented: str, tokens: tuple[str, ...]) -> bool:
     return matched
 
 
+def presented_token(request: Request) -> str | None:
+    """The bearer token of the request, if it carries one."""
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    presented = presented.strip()
+    return presented if scheme.lower() == "bearer" and presented else None
+
+
+def authorized(request: Request) -> bool:
+    """Whether the request may see what auth protects (always, with auth off)."""
+    tokens: tuple[str, ...] = request.app.state.tokens
+    if not tokens:
+        return True
+    presented = presented_token(request)
+    return presented is not None and token_matches(presented, tokens)
+
+
 def require_token(request: Request) -> None:
     """FastAPI dependency: 401 unless the request carries an accepted bearer token."""
     tokens: tuple[str, ...] = request.app.state.tokens
     if not tokens:
         return
-    header = request.headers.get("authorization", "")
-    scheme, _, presented = header.partition(" ")
-    if scheme.lower() != "bearer" or not presented:
+    presented = presented_token(request)
+    if presented is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED,
                             detail="missing bearer token: send 'Authorization: Bearer <token>'",
                             headers={"WWW-Authenticate": "Bearer"})
-    if not token_matches(presented.strip(), tokens):
+    if not token_matches(presented, tokens):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="invalid bearer token",
                             headers={"WWW-Authenticate": "Bearer"})

@@ -1,13 +1,24 @@
-"""Request bodies of the feature server (they also make its OpenAPI schema)."""
+"""Request and response bodies of the feature server: they make its OpenAPI schema (the
+responses are written directly, these models document them)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 KeyValue = StrictInt | StrictStr | StrictFloat
+StrictDatetime = Annotated[datetime, Strict()]  # a string, as the schema says: no epoch numbers
 
 
 class FeaturesRequest(BaseModel):
@@ -24,10 +35,11 @@ class FeaturesRequest(BaseModel):
     # key values are checked against the key columns' types by the lookup (clear messages)
     entities: dict[StrictStr, list[Any]] = Field(
         examples=[{"user_id": [1, 2]}], description="Entity key columns, one value per entity.")
-    full_feature_names: bool = Field(default=True, description="Accepted for Feast clients; "
+    full_feature_names: StrictBool = Field(default=True, description="Accepted for Feast clients; "
                                      "names are always 'view:feature'.")
-    as_of: datetime | None = Field(default=None, description="Evaluate ttl and freshness as "
-                                   "of this time instead of now.")
+    as_of: StrictDatetime | None = Field(
+        default=None, description="Evaluate ttl and freshness as of this time instead of "
+        "now (RFC 3339; no time zone means UTC).")
 
     @property
     def service_name(self) -> str | None:
@@ -47,3 +59,45 @@ class SimilarRequest(BaseModel):
     k: StrictInt = 10
     filter: dict[StrictStr, Any] | None = Field(
         default=None, description="Equality filters on the view's scalar features.")
+
+
+class FeatureColumn(BaseModel):
+    values: list[Any]
+    statuses: list[str] = Field(description="present, not_found, outside_ttl or stale; "
+                                "present for entity key columns")
+    event_timestamps: list[datetime | None]
+
+
+class FeaturesMetadata(BaseModel):
+    feature_names: list[str] = Field(description="Entity keys, then 'view:feature'.")
+    service: str | None = None
+    offline_views: list[str] | None = Field(default=None, description="Views of the service "
+                                            "that are not online (skipped).")
+
+
+class FeaturesResponse(BaseModel):
+    """Feast's column-oriented answer: entity key columns, then one column per feature."""
+
+    request_id: str
+    metadata: FeaturesMetadata
+    results: list[FeatureColumn]
+
+
+class SimilarEntityModel(BaseModel):
+    entity: dict[str, int | str]
+    distance: float = Field(description="Cosine distance, nearest first.")
+
+
+class SimilarResponse(BaseModel):
+    view: str
+    results: list[SimilarEntityModel]
+
+
+class HealthResponse(BaseModel):
+    status: str = Field(examples=["ok"])
+    store: str | None = Field(default=None, description="Where the store is; only for "
+                              "authorized requests.")
+
+
+class ErrorResponse(BaseModel):
+    detail: str = Field(description="What was wrong, in one line.")

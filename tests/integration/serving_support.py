@@ -12,9 +12,27 @@ from typing import Any
 import httpx
 import uvicorn
 
+from featureops.online import materialize
+from featureops.online.sdk import OnlineFeatureClient
+from featureops.project import Project
 from featureops.serving.protocol import uvicorn_options
 from featureops.serving.settings import ServingSettings
-from tests.integration.online_support import free_port
+from tests.integration.online_support import END, drop_prefix, free_port, project_for, store_for
+
+
+@contextmanager
+def materialized(kind: str, build: Any, monkeypatch: Any, tmp_path: Any,
+                 select: list[str] | None = None
+                 ) -> Iterator[tuple[Project, OnlineFeatureClient]]:
+    """The example project and a lookup client over a private store of ``kind`` holding
+    its online views (``select``: only these) as of END; the store is dropped after."""
+    store, _ = store_for(kind, tmp_path)
+    project = project_for(build, monkeypatch)
+    materialize(project, store=store, select=select, end_time=END, progress=False)
+    try:
+        yield project, OnlineFeatureClient(project, store=store)
+    finally:
+        drop_prefix(store)
 
 
 @contextmanager

@@ -7,16 +7,10 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from featureops.online import materialize
-from featureops.online.sdk import OnlineFeatureClient
 from featureops.serving.app import create_app
 from featureops.serving.settings import ServingSettings
-from tests.integration.online_support import (
-    END,
-    drop_prefix,
-    project_for,
-    store_for,
-)
+from tests.integration.online_support import END
+from tests.integration.serving_support import materialized
 
 pytestmark = pytest.mark.slow
 AS_OF = "2026-11-01T00:00:00Z"
@@ -24,13 +18,9 @@ AS_OF = "2026-11-01T00:00:00Z"
 
 @pytest.fixture(params=["sqlite", "redis"])
 def served(request, duckdb_build, monkeypatch, tmp_path):
-    store, _ = store_for(request.param, tmp_path)
-    project = project_for(duckdb_build, monkeypatch)
-    materialize(project, store=store, end_time=END, progress=False)
-    client = OnlineFeatureClient(project, store=store)
-    settings = ServingSettings(log_dir=str(tmp_path / "serving_log"), max_entities=50)
-    yield project, client, settings, tmp_path
-    drop_prefix(store)
+    with materialized(request.param, duckdb_build, monkeypatch, tmp_path) as (project, client):
+        settings = ServingSettings(log_dir=str(tmp_path / "serving_log"), max_entities=50)
+        yield project, client, settings, tmp_path
 
 
 def test_features_match_the_sdk(served):

@@ -16,12 +16,9 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from featureops.online import materialize
-from featureops.online.sdk import OnlineFeatureClient
 from featureops.serving.app import create_app
 from featureops.serving.settings import ServingSettings
-from tests.integration.online_support import END, drop_prefix, project_for, store_for
-from tests.integration.serving_support import live_server
+from tests.integration.serving_support import live_server, materialized
 
 pytestmark = pytest.mark.slow
 CARD_TIER = ["feat_user__profile:card_tier"]
@@ -30,13 +27,10 @@ GOOD = {"features": CARD_TIER, "entities": {"user_id": [1]}, "as_of": "2026-11-0
 
 @pytest.fixture(params=["sqlite", "redis"])
 def app(request, duckdb_build, monkeypatch, tmp_path):
-    store, _ = store_for(request.param, tmp_path)
-    project = project_for(duckdb_build, monkeypatch)
-    materialize(project, store=store, select=["feat_user__profile", "feat_merchant__profile"],
-                end_time=END, progress=False)
-    yield create_app(project, client=OnlineFeatureClient(project, store=store),
-                     settings=ServingSettings(log_dir=str(tmp_path / "log")), tokens=())
-    drop_prefix(store)
+    with materialized(request.param, duckdb_build, monkeypatch, tmp_path,
+                      ["feat_user__profile", "feat_merchant__profile"]) as (project, client):
+        yield create_app(project, client=client,
+                         settings=ServingSettings(log_dir=str(tmp_path / "log")), tokens=())
 
 
 def post(connection: http.client.HTTPConnection, path: str, body: dict) -> tuple[int, dict]:

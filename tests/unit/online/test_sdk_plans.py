@@ -1,5 +1,6 @@
-"""The lookup client's plan cache is bounded: a least-recently-used list is dropped first,
-so clients sending ever-new feature lists cannot grow the server's memory."""
+"""The lookup client's plans: the cache is bounded (a least-recently-used list is dropped
+first, so clients sending ever-new feature lists cannot grow the server's memory), and a
+request that cannot be planned is a request error, never a crash."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import json
 from itertools import combinations
 from pathlib import Path
 
+import pytest
+
 from featureops.online.config import parse_store_config
-from featureops.online.sdk import OnlineFeatureClient
+from featureops.online.sdk import OnlineFeatureClient, OnlineRequestError
 from featureops.online.sqlite import SqliteOnlineStore
 from featureops.project import Project
 from featureops.testing.manifests import ManifestBuilder
@@ -43,3 +46,12 @@ def test_plan_cache_keeps_the_most_recently_used_lists(tmp_path):
     finally:
         client.close()
 
+
+
+def test_an_empty_exposure_name_is_a_request_error(tmp_path):
+    client = make_client(tmp_path, plan_cache_size=8)
+    try:
+        with pytest.raises(OnlineRequestError, match="exposure"):
+            client.get_online_features(exposure="", entities={"user_id": [1]})
+    finally:
+        client.close()
