@@ -59,7 +59,8 @@ def describe_config_error(error: ValidationError, where: str) -> str:
     item = error.errors()[0]
     location = ".".join(str(part) for part in item["loc"])
     message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-    return f"{where}.{location}: {message.removeprefix('Value error, ')}"
+    place = f"{where}.{location}" if location else where  # a check of the whole block
+    return f"{place}: {message.removeprefix('Value error, ')}"
 
 
 def _mapping(value: Any, where: str, error: type[FeatureopsError]) -> dict[str, Any]:
