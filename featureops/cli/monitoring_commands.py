@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from featureops.cli.alerting import alert_option, send_alerts
 from featureops.cli.options import console, json_option, print_json, project_options
 from featureops.project import Project
 
@@ -22,15 +23,19 @@ _run_results_option = click.option(
 @_run_results_option
 @click.option("--exit-zero", is_flag=True,
               help="Exit 0 even when something is critical (report without gating).")
+@alert_option
 @json_option
-def monitor(project: Project, run_results: str | None, exit_zero: bool, as_json: bool) -> None:
+def monitor(project: Project, run_results: str | None, exit_zero: bool, alert: bool | None,
+            as_json: bool) -> None:
     """Summarize the latest monitoring results: health per table and every finding.
 
     Reads the last dbt build's results and the monitoring models; exit 1 when anything is
     critical (a critical finding or a failed dbt test), unless --exit-zero. A check that had
     too little data to judge says "insufficient data": shown, but not a failure. Exit 2 when
-    monitoring is off (vars.featureops.monitoring).
+    monitoring is off (vars.featureops.monitoring). Findings go to the alert channels
+    (docs/alerts.md) unless --no-alert.
     """
+    from featureops.alerts.findings import from_monitoring
     from featureops.monitoring.parts import built_parts
     from featureops.monitoring.summary import summarize
     from featureops.monitoring.terminal import print_summary
@@ -43,10 +48,10 @@ def monitor(project: Project, run_results: str | None, exit_zero: bool, as_json:
         print_json(summary.to_dict())
     else:
         print_summary(summary, console())
+    if send_alerts(project, lambda: from_monitoring(summary), alert):
+        raise click.exceptions.Exit(2)
     if summary.has_critical and not exit_zero:
         raise click.exceptions.Exit(1)
-
-
 
 
 @click.command()

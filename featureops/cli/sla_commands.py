@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from featureops.cli.alerting import alert_option, send_alerts
 from featureops.cli.options import console, json_option, print_json, project_options
 from featureops.project import Project
 
@@ -29,15 +30,18 @@ from featureops.project import Project
 @click.option("--now", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
                                                     "%Y-%m-%d"]),
               default=None, help="Evaluate as of this UTC time [default: now].")
+@alert_option
 @json_option
 def sla(views: tuple[str, ...], project: Project, warehouse: str | None, metrics: str | None,
         run_results: str | None, history: str | None, no_record: bool, no_online: bool,
-        now: datetime | None, as_json: bool) -> None:
+        now: datetime | None, alert: bool | None, as_json: bool) -> None:
     """Check each feature view's SLA: freshness in the warehouse and the online store,
     completeness against the previous build, serving availability.
 
     Exit 1 when a critical SLA (of a view that is not experimental or deprecated) is broken.
+    Violations go to the alert channels (docs/alerts.md) unless --no-alert.
     """
+    from featureops.alerts.findings import from_sla
     from featureops.catalog import FeatureCatalog
     from featureops.sla import SlaHistory, collect_sources, evaluate, load_sla_settings
 
@@ -59,6 +63,8 @@ def sla(views: tuple[str, ...], project: Project, warehouse: str | None, metrics
         print_json(report.to_dict() | {"history": None if no_record else str(history_path)})
     else:
         _print(report, None if no_record else history_path)
+    if send_alerts(project, lambda: from_sla(report), alert):
+        raise click.exceptions.Exit(2)
     if report.critical_violations:
         raise click.exceptions.Exit(1)
 

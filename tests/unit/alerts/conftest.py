@@ -12,12 +12,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from featureops.alerts.channels import Delivery
 from featureops.alerts.config import AlertSettings
 from featureops.alerts.dispatch import AlertDispatcher
 from featureops.alerts.problems import Evaluation, Problem
+from featureops.monitoring.health import table_health
+from featureops.monitoring.results import MonitoringResults
+from featureops.monitoring.snapshot import MonitoringSnapshot
+from featureops.monitoring.summary import MonitoringSummary
+from tests.unit.monitoring.conftest import make_finding, make_test_result
 
 START = datetime(2026, 11, 5, 8, 0, tzinfo=timezone.utc)
 
@@ -133,3 +139,25 @@ def evaluation(*problems: Problem, judged: tuple[tuple[str, str], ...] = (),
                source: str = "sla") -> Evaluation:
     return Evaluation.of(source, problems, [f"{source}/{t}/{c}" for t, c in judged])
 
+
+
+def monitoring_summary() -> MonitoringSummary:
+    """Quality monitoring of feat_a and feat_b: freshness critical on feat_a (two findings),
+    volume ok on feat_a and not judged on feat_b (insufficient data), and feat_b's own
+    not_null test failed."""
+    results = MonitoringResults(Path("run_results.json"), "2026-11-01", "inv", "build")
+    results.tests = [
+        make_test_result("fresh", "freshness_sla", "fail"),
+        make_test_result("volume", "volume_anomaly", "pass", model_name=["feat_a", "feat_b"]),
+        make_test_result("not_null_b", "not_null", "fail", table="feat_b", namespace=None),
+    ]
+    results.findings = [
+        make_finding("freshness_sla", "feat_a", "critical", "event_at", "freshness_age_seconds",
+                     "older than 1d"),
+        make_finding("freshness_sla", "feat_a", "warning", "updated_at", "freshness_age_seconds"),
+    ]
+    results.insufficient = [make_finding("volume_anomaly", "feat_b", "insufficient_data")]
+    empty = pd.DataFrame()
+    snapshot = MonitoringSnapshot(empty, empty, empty, empty, empty, ["feat_a", "feat_b"],
+                                  frozenset({"quality"}))
+    return MonitoringSummary(results, snapshot, table_health(results, snapshot))
