@@ -27,7 +27,6 @@ import asyncio
 import importlib
 import logging
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import ValidationError
 from starlette.requests import ClientDisconnect
 
+from featureops.alerts.served import served_value_alerts
 from featureops.online.base import StoreBusyError, StoreUnavailableError
 from featureops.online.sdk import OnlineFeatureClient, OnlineFeatures, OnlineRequestError
 from featureops.online.similarity import find_similar
@@ -104,13 +104,18 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
                              tuple(tokens) if tokens is not None else configured_tokens(),
                              StoreCalls(client.store, settings, metrics))
 
+    alerts = served_value_alerts(project, metrics.values)  # invalid settings fail here
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
         flusher = asyncio.create_task(_flush_periodically(context))
+        alerting = asyncio.create_task(alerts()) if alerts else None
         try:
             yield
         finally:
             flusher.cancel()
+            if alerting:
+                alerting.cancel()
             await context.store_calls.close()
             if context.log:
                 context.log.close()
@@ -270,9 +275,7 @@ def _check_entities(body: FeaturesRequest, limit: int) -> None:
 
 
 def _count_statuses(context: ServingContext, response: OnlineFeatures) -> None:
-    counts = Counter(value.status for row in response.values for value in row)
-    for status, count in counts.items():
-        context.metrics.values.labels(status).inc(count)
+    context.metrics.count_values(response.feature_refs, response.values)
 
 
 def _log(context: ServingContext, response: OnlineFeatures, request_id: str) -> None:

@@ -4,6 +4,8 @@ apps in one process do not share counters)."""
 from __future__ import annotations
 
 import time
+from collections import Counter as Tally
+from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -25,13 +27,29 @@ class ServingMetrics:
         self.errors = Counter(
             "featureops_request_errors", "Failed requests by endpoint and reason.",
             ["endpoint", "reason"], registry=self.registry)
+        # labels bounded by the project's views x four statuses: values come from resolved
+        # feature references only (an unknown feature is a 400 before anything is counted)
         self.values = Counter(
-            "featureops_feature_values", "Feature values served, by status.",
-            ["status"], registry=self.registry)
+            "featureops_feature_values", "Feature values served, by view and status "
+            "(present, not_found, outside_ttl, stale).",
+            ["view", "status"], registry=self.registry)
+        self._value_children: dict[tuple[str, str], Any] = {}
         self.store_up = Gauge(
             "featureops_store_up", "1 while the online store answers, 0 while it does not.",
             registry=self.registry)
         self.store_up.set(1)
+
+    def count_values(self, feature_refs: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Count one answer's values (``rows[entity][feature]``, each with a ``status``)
+        per view and status."""
+        views = [ref.partition(":")[0] for ref in feature_refs]
+        counts = Tally(zip(views * len(rows), (value.status for row in rows for value in row),
+                           strict=True))
+        for labels, count in counts.items():
+            child = self._value_children.get(labels)
+            if child is None:
+                child = self._value_children[labels] = self.values.labels(*labels)
+            child.inc(count)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
