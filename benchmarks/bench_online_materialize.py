@@ -102,7 +102,8 @@ def main() -> None:
         server = PrivateRedis()
         os.environ["FEATUREOPS_BENCH_REDIS_URL"] = server.url
         store = RedisOnlineStore(parse_store_config(
-            {"type": "redis", "url_env": "FEATUREOPS_BENCH_REDIS_URL"}), work)
+            {"type": "redis", "url_env": "FEATUREOPS_BENCH_REDIS_URL",
+             "key_prefix": "fo_bench"}), work)
         seconds, rows = run_materialize(project, store)
         results["featureops materialize -> Redis"] = seconds
         store.close()
