@@ -5,8 +5,11 @@ A store holds, per feature view, immutable *versions* of the view's latest recor
 atomic step, so readers see the old values or the new ones, never a mix; a version whose
 writer died is never pointed at and is removed by the next cleanup. Incremental runs and
 pushes upsert into the live version atomically per call (a newer feature timestamp wins).
-Pushes that land while a new version is being built are journaled and replayed onto it
-when it is published, so no pushed record is lost by a concurrent materialization.
+Every push is also kept in the view's *push log* (the newest pushed record per entity), and
+publishing a full run merges the log into the new version (newest wins) in the same
+atomic step as the flip, so an acknowledged push survives every later materialization
+unless the warehouse holds a newer value for its entity; log entries the warehouse has
+superseded are dropped then. See docs/decisions/0021-online-versions-and-atomic-writes.md.
 
 Orchestration (batching, progress, retries) lives in ``materialize.py`` and ``push.py``,
 never here. See docs/decisions/0020-online-store-interface.md.
@@ -180,8 +183,9 @@ class OnlineStore(ABC):
     @abstractmethod
     def publish_version(self, build: VersionBuild, end_time: datetime | None,
                         mode: str = "full") -> VersionState:
-        """Replay the pushes journaled during the build, then make the version live, in
-        one atomic step."""
+        """Merge every acknowledged push whose record is newer than the version's (the
+        push log, including pushes arriving while this runs), then make the version live,
+        in one atomic step. Pushes made under another layout are not merged."""
 
     @abstractmethod
     def abort_version(self, build: VersionBuild) -> None:
@@ -193,14 +197,18 @@ class OnlineStore(ABC):
 
     @abstractmethod
     def cleanup(self, view: str) -> list[str]:
-        """Delete versions that are neither live nor being built; return their ids."""
+        """Delete versions that are neither live nor being built, and push-log entries
+        the live version holds a newer record for (unless publishing already dropped
+        them); return the deleted versions' ids."""
 
     @abstractmethod
     def upsert(self, view: str, layout: RecordLayout, batches: Iterable[EncodedBatch],
-               end_time: datetime | None = None) -> int:
+               end_time: datetime | None = None, *, pushed: bool = True) -> int:
         """Write records into the live version, all batches atomically, a newer feature
         timestamp winning (an equal one is a no-op). Creates the live version when the view
         has none. ``end_time`` advances the incremental watermark in the same step.
+        ``pushed`` records (not from the warehouse) also go to the push log in the same
+        step, so later full runs keep them; incremental runs pass False.
         Return the number of records that were newer than the stored ones."""
 
     # --- for event loops ----------------------------------------------------------------

@@ -9,6 +9,8 @@ after the dbt contract has changed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -74,6 +76,13 @@ class RecordLayout:
     def to_json(self) -> dict[str, Any]:
         return {"keys": [list(key) for key in self.keys],
                 "fields": [spec.to_json() for spec in self.fields]}
+
+    @property
+    def fingerprint(self) -> str:
+        """A short stable id of the layout: records are only ever merged into a version
+        whose layout has the same fingerprint (they are decoded with it)."""
+        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RecordLayout:

@@ -118,7 +118,7 @@ def _materialize_view(view: FeatureView, warehouse: Warehouse, store: OnlineStor
     batches = _advancing(prefetch(encoded(warehouse.batches(query, batch_size, view), layout,
                                           view.timestamp, where)), bar, task)
     if mode == "incremental":
-        rows = store.upsert(view.name, layout, batches, end_time=end)
+        rows = store.upsert(view.name, layout, batches, end_time=end, pushed=False)
         result = MaterializeResult(view.name, mode, rows, live.version if live else None)
     else:
         result = _full(view.name, store, layout, batches, end)

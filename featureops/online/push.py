@@ -37,7 +37,7 @@ def push_records(project: Project, view: FeatureView, table: pa.Table,
         if table.num_rows == 0:
             return 0
         batch = encode_batch(table, layout, RecordCodec(layout), view.timestamp, where)
-        return store.upsert(view.name, layout, [batch])
+        return store.upsert(view.name, layout, [batch], pushed=True)
     finally:
         if own_store:
             store.close()

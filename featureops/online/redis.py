@@ -56,6 +56,8 @@ RedisTimeoutError = redis.exceptions.TimeoutError
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 #: Tries of an upsert that finds the live version flipped by a publish under it.
 UPSERT_ATTEMPTS = 3
+#: Push-log entries per MERGE_PUSHED / PRUNE_PUSHED call (each call blocks Redis briefly).
+LOG_CHUNK = 1000
 VERSION_CHANGED = "FEATUREOPS_VERSION_CHANGED"  # the UPSERT script's error
 _PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
 _T = TypeVar("_T")
@@ -109,8 +111,8 @@ class RedisOnlineStore(OnlineStore):
         self._where = (f"Redis at {kwargs.get('host', kwargs.get('path'))}:"
                        f"{kwargs.get('port', '')}/{kwargs.get('db', 0)}")
         self._scripts = {name: self.client.register_script(getattr(redis_scripts, name))
-                         for name in ("READ", "BEGIN", "HEARTBEAT", "PUBLISH", "UPSERT",
-                                      "CREATE_LIVE", "RELEASE")}
+                         for name in ("READ", "BEGIN", "HEARTBEAT", "MERGE_PUSHED", "PUBLISH",
+                                      "PRUNE_PUSHED", "UPSERT", "CREATE_LIVE", "RELEASE")}
         self._states: dict[tuple[str, str], VersionState] = {}
         self._states_lock = threading.Lock()
         self.matrices = MatrixCache()
@@ -165,7 +167,8 @@ class RedisOnlineStore(OnlineStore):
     def begin_version(self, view: str, layout: RecordLayout) -> VersionBuild:
         base = self._base(view)
         version = str(self._call(lambda: self.client.incr(f"{base}:_seq")))
-        taken = self._scripts["BEGIN"](args=[base, version, BUILD_LOCK_SECONDS * 1000])
+        taken = self._scripts["BEGIN"](args=[base, version, BUILD_LOCK_SECONDS * 1000,
+                                             layout.fingerprint])
         if taken != 1:
             raise MaterializationInProgressError(
                 f"feature view '{view}' is being materialized by another run (version "
@@ -221,21 +224,52 @@ class RedisOnlineStore(OnlineStore):
     def publish_version(self, build: VersionBuild, end_time: datetime | None,
                         mode: str = "full") -> VersionState:
         base = self._base(build.view)
-        state = new_state(build, end_time, mode, datetime.now(timezone.utc))
+        fingerprint = build.layout.fingerprint
         try:
-            replayed = self._call(lambda: self._scripts["PUBLISH"](args=[
-                base, build.version, state.to_json(), build.max_event_micros or -1]))
+            self._merge_pushed(build)
+            state = new_state(build, end_time, mode, datetime.now(timezone.utc))
+            added = self._call(lambda: self._scripts["PUBLISH"](args=[
+                base, build.version, state.to_json(), build.max_event_micros or -1,
+                fingerprint]))
         except ResponseError as error:
             raise MaterializationInProgressError(
                 f"feature view '{build.view}': version {build.version} lost its build lock "
                 f"before publishing ({error}); run materialize again") from None
-        return VersionState(**{**state.__dict__, "rows": state.rows + int(replayed)})
+        return VersionState(**{**state.__dict__, "rows": state.rows + int(added)})
+
+    def _merge_pushed(self, build: VersionBuild) -> None:
+        """Merge the push log into the build a chunk per call, so Redis keeps answering;
+        a push acknowledged after its entry was scanned is in the build's journal, which
+        PUBLISH replays atomically."""
+        args = [self._base(build.view), build.version, BUILD_LOCK_SECONDS * 1000,
+                build.layout.fingerprint]
+        for added, newest in self._log_chunks("MERGE_PUSHED", args):
+            build.rows += int(added)
+            if int(newest) >= 0:
+                build.max_event_micros = max(int(newest), build.max_event_micros or 0)
+
+    def _prune_pushed(self, view: str) -> None:
+        """Drop push-log entries the live version holds a newer (warehouse) record for."""
+        for _ in self._log_chunks("PRUNE_PUSHED", [self._base(view)]):
+            pass
+
+    def _log_chunks(self, script: str, args: list[Any]) -> Iterable[list[Any]]:
+        """Run a push-log script over the whole log, one HSCAN chunk per call; yield the
+        rest of each reply."""
+        cursor: Any = "0"
+        while True:
+            cursor, *rest = self._call(lambda c=cursor: self._scripts[script](
+                args=[*args, c, LOG_CHUNK]))
+            yield rest
+            if _text(cursor) == "0":
+                return
 
     def abort_version(self, build: VersionBuild) -> None:
         base = self._base(build.view)
         self._delete_matching(f"{base}:{build.version}:*")
         self._call(lambda: self.client.delete(
-            f"{base}:_state:{build.version}", f"{base}:_journal:{build.version}"))
+            f"{base}:_state:{build.version}", f"{base}:_journal:{build.version}",
+            f"{base}:_layout:{build.version}"))
         self._call(lambda: self.client.srem(f"{base}:_versions", build.version))
         self._call(lambda: self._scripts["RELEASE"](args=[base, build.version]))
 
@@ -271,16 +305,18 @@ class RedisOnlineStore(OnlineStore):
             self._delete_matching(f"{base}:{version}:*")
             self._call(lambda v=version: self.client.delete(
                 f"{base}:_state:{v}", f"{base}:_stat:{v}", f"{base}:_gen:{v}",
-                f"{base}:_journal:{v}"))
+                f"{base}:_journal:{v}", f"{base}:_layout:{v}"))
             self._call(lambda v=version: self.client.srem(f"{base}:_versions", v))
             removed.append(version)
+        self._prune_pushed(view)
         return sorted(removed, key=int)
 
     # --- upserts ----------------------------------------------------------------------
 
     def upsert(self, view: str, layout: RecordLayout, batches: Iterable[EncodedBatch],
-               end_time: datetime | None = None) -> int:
+               end_time: datetime | None = None, *, pushed: bool = True) -> int:
         base = self._base(view)
+        flags = [layout.fingerprint, "1" if pushed else "0"]
         size = self.config.upsert_chunk
         chunks = []  # kept for a retry: the pipeline would hold them anyway
         for batch in batches:
@@ -295,11 +331,13 @@ class RedisOnlineStore(OnlineStore):
             live = self._writable_live(view, layout)
             pipe = self.client.pipeline(transaction=True)  # MULTI/EXEC: all batches or none
             for pairs in chunks:
-                self._scripts["UPSERT"](args=[base, live.version, "", *pairs], client=pipe)
+                self._scripts["UPSERT"](args=[base, live.version, "", *flags, *pairs],
+                                        client=pipe)
             if end_time is not None:
                 state = VersionState(**{**live.__dict__, "end_time": end_time,
                                         "mode": "incremental"})
-                self._scripts["UPSERT"](args=[base, live.version, state.to_json()], client=pipe)
+                self._scripts["UPSERT"](args=[base, live.version, state.to_json(), *flags],
+                                        client=pipe)
             try:
                 replies = self._call(lambda p=pipe: p.execute(raise_on_error=False))
             except ResponseError as error:

@@ -4,6 +4,9 @@ Each view version is a table ``fo__<view>__<version>`` (entity key, feature time
 encoded record), plus one sqlite-vec ``vec0`` table per fixed-size embedding feature.
 ``featureops_live`` is the pointer; flipping it is one transaction, and WAL mode gives
 every read transaction a snapshot, so a reader sees one version, never a mix.
+``featureops_pushed`` is the push log (the newest pushed record per entity and layout),
+written in each push's transaction and merged into a new version in the transaction that
+publishes it; ``featureops_journal`` holds incremental runs that overlap a build.
 
 Readers never wait on writers in WAL mode, so reads use a busy timeout of milliseconds
 (``read_busy_timeout_ms``) and are safe on a server's event loop; a write waits at most
@@ -56,7 +59,19 @@ create table if not exists featureops_journal (
     view text not null, version integer not null, entity_key text not null,
     event_micros integer not null, value blob not null
 );
+create table if not exists featureops_pushed (
+    view text not null, layout text not null, entity_key text not null,
+    event_micros integer not null, value blob not null,
+    primary key (view, layout, entity_key)
+) without rowid;
 """
+#: Keep the newest pushed record per entity (an equal timestamp is a no-op, as in versions).
+_LOG_PUSH = (
+    "insert into featureops_pushed values (?, ?, ?, ?, ?) "
+    "on conflict (view, layout, entity_key) do update set event_micros = "
+    "excluded.event_micros, value = excluded.value "
+    "where excluded.event_micros > featureops_pushed.event_micros"
+)
 _SQL_TYPES = {"int": "integer", "float": "float", "bool": "integer", "string": "text"}
 
 
@@ -170,7 +185,8 @@ class SqliteOnlineStore(OnlineStore):
                     "select version from featureops_versions where view = ?", (view,))]
                 for version in versions:
                     self._drop_tables(view, version)
-                for table in ("featureops_versions", "featureops_live", "featureops_journal"):
+                for table in ("featureops_versions", "featureops_live", "featureops_journal",
+                              "featureops_pushed"):
                     self.conn.execute(f"delete from {table} where view = ?", (view,))
         self._vacuum()
 
@@ -250,13 +266,18 @@ class SqliteOnlineStore(OnlineStore):
                         mode: str = "full") -> VersionState:
         view, version = build.view, int(build.version)
         with self._write():
-            journal = self.conn.execute(
-                "select entity_key, event_micros, value from featureops_journal "
-                "where view = ? and version = ? order by rowid", (view, version)).fetchall()
-            if journal:
-                self._upsert_rows(view, version, build.layout, journal)
+            # Pushes cannot interleave: they wait for this transaction's write lock.
+            replay = self._unsuperseded_pushes(view, version, build.layout)
+            live = self.live_state(view)
+            if live is None or live.layout == build.layout:
+                # journaled rows were written in the live version's layout
+                replay += self.conn.execute(
+                    "select entity_key, event_micros, value from featureops_journal "
+                    "where view = ? and version = ? order by rowid", (view, version)).fetchall()
+            if replay:
+                self._upsert_rows(view, version, build.layout, replay)
                 build.max_event_micros = max([build.max_event_micros or 0]
-                                             + [row[1] for row in journal])
+                                             + [row[1] for row in replay])
             (rows,) = self.conn.execute(f"select count(*) from {_table(view, version)}").fetchone()
             build.rows = rows
             state = new_state(build, end_time, mode, datetime.now(timezone.utc))
@@ -269,6 +290,21 @@ class SqliteOnlineStore(OnlineStore):
             self.conn.execute("delete from featureops_journal where view = ? and version = ?",
                               (view, version))
         return state
+
+    def _unsuperseded_pushes(self, view: str, version: int, layout: RecordLayout
+                             ) -> list[tuple[str, int, bytes]]:
+        """The push log's records newer than the version's warehouse rows, after dropping
+        the entries those rows supersede (strictly newer) and those of another layout."""
+        table = _table(view, version)
+        self.conn.execute(
+            "delete from featureops_pushed as p where p.view = ? and (p.layout <> ? or "
+            f"p.event_micros < (select t.event_micros from {table} as t "
+            "where t.entity_key = p.entity_key))", (view, layout.fingerprint))
+        return self.conn.execute(
+            "select p.entity_key, p.event_micros, p.value from featureops_pushed as p "
+            f"where p.view = ? and not exists (select 1 from {table} as t where "
+            "t.entity_key = p.entity_key and t.event_micros >= p.event_micros)",
+            (view,)).fetchall()
 
     def abort_version(self, build: VersionBuild) -> None:
         with self._write():
@@ -311,7 +347,7 @@ class SqliteOnlineStore(OnlineStore):
     # --- upserts (incremental runs, pushes) -------------------------------------------
 
     def upsert(self, view: str, layout: RecordLayout, batches: Iterable[EncodedBatch],
-               end_time: datetime | None = None) -> int:
+               end_time: datetime | None = None, *, pushed: bool = True) -> int:
         with self._write():
             live = self.live_state(view)
             check_layout(view, live, layout)
@@ -327,10 +363,11 @@ class SqliteOnlineStore(OnlineStore):
                 rows = list(zip(batch.keys.to_pylist(), batch.event_micros.tolist(),
                                 batch.values.to_pylist(), strict=True))
                 written += self._upsert_rows(view, version, layout, rows)
-                for build_version in building:
-                    self.conn.executemany(
-                        "insert into featureops_journal values (?, ?, ?, ?, ?)",
-                        ((view, build_version, *row) for row in rows))
+                if pushed:  # publishing merges the log: pushes made during a build too
+                    self.conn.executemany(_LOG_PUSH, ((view, layout.fingerprint, *row)
+                                                      for row in rows))
+                else:
+                    self._journal(view, building, rows)
                 batch_newest = batch.max_event_micros()
                 if batch_newest is not None:
                     newest = max(batch_newest, newest if newest is not None else batch_newest)
@@ -342,6 +379,14 @@ class SqliteOnlineStore(OnlineStore):
                 self.conn.execute("update featureops_versions set state = ? where view = ? and "
                                   "version = ?", (state.to_json(), view, version))
         return written
+
+    def _journal(self, view: str, building: list[int], rows: list[tuple[str, int, bytes]]
+                 ) -> None:
+        """Keep an incremental run's rows for the builds running now (their publish
+        replays them: the warehouse rows they read may be older)."""
+        for build_version in building:
+            self.conn.executemany("insert into featureops_journal values (?, ?, ?, ?, ?)",
+                                  ((view, build_version, *row) for row in rows))
 
     def _create_live(self, view: str, layout: RecordLayout) -> VersionState:
         (last,) = self.conn.execute(
