@@ -26,7 +26,7 @@ from featureops.alerts.config import CommandChannel, SlackChannel, WebhookChanne
 from featureops.alerts.messages import AlertMessage, slack_body
 
 SIGNATURE_HEADER = "X-Featureops-Signature-256"
-#: Longest Retry-After honoured: a receiver asking for more is treated as failed this run.
+#: Longest Retry-After waited for (a longer one is cut to this: a run must end).
 MAX_RETRY_AFTER = 30.0
 
 
