@@ -41,11 +41,11 @@ class Received:
 @dataclass
 class Receiver:
     """Records every POST; ``statuses[path]`` lists the answers to give to the next POSTs
-    there, in turn (200 once it is used up)."""
+    there, in turn (200 once it is used up): a status, or (status, headers)."""
 
     url: str
     received: list[Received] = field(default_factory=list)
-    statuses: dict[str, list[int]] = field(default_factory=dict)
+    statuses: dict[str, list[Any]] = field(default_factory=dict)
 
     def bodies(self, path: str = "/hook") -> list[Any]:
         return [r.body for r in self.received if r.path == path]
@@ -63,8 +63,11 @@ def receiver() -> Iterator[Receiver]:
                 state.received.append(Received(self.path, dict(self.headers), raw,
                                                json.loads(raw)))
                 pending = state.statuses.get(self.path)
-                status = pending.pop(0) if pending else 200
+                answer = pending.pop(0) if pending else 200
+            status, headers = answer if isinstance(answer, tuple) else (answer, {})
             self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"ok")

@@ -42,6 +42,15 @@ def test_retries_back_off_doubling_then_succeed(receiver: Receiver,
     assert len(receiver.received) == 3 and sleeps == [0.5, 1.0]
 
 
+def test_retry_after_is_waited_for_up_to_a_bound(receiver: Receiver,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOOK_URL", f"{receiver.url}/hook")
+    receiver.statuses["/hook"] = [(429, {"Retry-After": "3"}), (503, {"Retry-After": "7200"})]
+    sleeps: list[float] = []
+    Delivery(retries=2, backoff=0.5, sleep=sleeps.append).send(webhook(), MESSAGE)
+    assert sleeps == [3.0, 30.0] and len(receiver.received) == 3
+
+
 def test_a_client_error_is_not_retried_and_the_url_is_never_shown(
         receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOOK_URL", f"{receiver.url}{SECRET_PATH}")
