@@ -129,7 +129,8 @@ def test_token_auth_health_metrics_openapi_and_log(served):
     assert 'featureops_request_duration_seconds_bucket{endpoint="/features",le="0.001"}' in metrics
     assert 'featureops_request_errors_total{endpoint="/features",reason="unauthorized"} 1.0' in (
         metrics)
-    assert 'featureops_feature_values_total{status="stale"} 2.0' in metrics
+    assert ('featureops_feature_values_total{status="stale",view="feat_user__profile"} 2.0'
+            in metrics)
     files = list((tmp_path / "serving_log").glob("serving_log_*.parquet"))
     assert len(files) == 1
     rows = pq.read_table(files[0]).to_pylist()
