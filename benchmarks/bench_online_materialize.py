@@ -3,11 +3,15 @@
     .venv/bin/python benchmarks/bench_online_materialize.py --entities 1000000
     .venv/bin/python benchmarks/bench_online_materialize.py --entities 2500000 \
         --rows-per-entity 4 --stores sqlite          # 10M source rows, peak memory
+    .venv/bin/python benchmarks/bench_online_materialize.py --entities 300000 \
+        --pushed 30000 --no-baseline                 # merging the push log when publishing
 
 Writes N entities x 10 features into a private Redis and into SQLite with
 `featureops.online.materialize`, and, as baselines in the same run, writes the same
 payload to the same Redis with raw redis-py pipelines: HSET of the 10 features (Feast's
-layout) and SET of our pre-encoded records. Peak RSS is the process maximum.
+layout) and SET of our pre-encoded records. Peak RSS is the process maximum. With
+``--pushed N``, N records (half for users the warehouse has, newer than its rows, half for
+users it lacks) are pushed before the timed run, which must keep every one of them.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from benchmarks.bench_online_common import (  # noqa: E402
     make_warehouse_in_child,
 )
 
+PUSHED_AT = END  # newer than every warehouse row (October 2026)
+
 
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -43,6 +49,49 @@ def run_materialize(project, store) -> tuple[float, int]:
     started = time.perf_counter()
     (result,) = materialize(project, store=store, end_time=END, progress=False)
     return time.perf_counter() - started, result.rows
+
+
+def push_before(project, store, entities: int, count: int) -> list[int]:
+    """Push ``count`` records, newer than the warehouse's, for users around the last one
+    it has (half known to it, half not); return their user ids."""
+    import pyarrow as pa
+
+    from featureops.catalog import FeatureCatalog
+    from featureops.online import push_records
+
+    view = FeatureCatalog.from_manifest(project.manifest).view(VIEW)
+    users = list(range(entities - count // 2, entities - count // 2 + count))
+    for start in range(0, count, 10_000):
+        chunk = users[start:start + 10_000]
+        columns = {"user_id": pa.array(chunk, pa.int64()),
+                   "event_at": pa.array([PUSHED_AT] * len(chunk), pa.timestamp("us", "UTC"))}
+        for name in FEATURES:
+            columns[name] = (pa.array(chunk, pa.int64()) if name.startswith("count")
+                             else pa.array([u / 100 for u in chunk], pa.float64()))
+        push_records(project, view, pa.table(columns), store=store)
+    return users
+
+
+def pushes_served(store, users: list[int]) -> int:
+    """How many of the pushed users the store serves the pushed record for."""
+    from featureops.online.encoding import RecordCodec, datetime_to_micros, encode_key
+
+    (snapshot,) = store.read([(VIEW, [encode_key([u]) for u in users])])
+    codec = RecordCodec(snapshot.state.layout)
+    pushed = datetime_to_micros(PUSHED_AT)
+    return sum(record is not None and codec.decode(record)[0] == pushed
+               for record in snapshot.records)
+
+
+def timed_run(project, store, entities: int, pushed: int) -> tuple[float, str]:
+    """Seconds of one materialize, after ``pushed`` pushes; a note on the pushes kept."""
+    started = time.perf_counter()
+    users = push_before(project, store, entities, pushed) if pushed else []
+    pushing = time.perf_counter() - started
+    seconds, _ = run_materialize(project, store)
+    note = (f" ({pushes_served(store, users):,} of {pushed:,} pushes kept; pushing them "
+            f"took {pushing:.2f} s)" if pushed else "")
+    return seconds, note
 
 
 def raw_baselines(warehouse: Path, url: str, entities: int) -> dict[str, float]:
@@ -84,6 +133,8 @@ def main() -> None:
     parser.add_argument("--rows-per-entity", type=int, default=1)
     parser.add_argument("--stores", default="redis,sqlite")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--pushed", type=int, default=0,
+                        help="records pushed before the timed run")
     args = parser.parse_args()
     from featureops.online.config import parse_store_config
     from featureops.online.redis import RedisOnlineStore
@@ -104,8 +155,8 @@ def main() -> None:
         store = RedisOnlineStore(parse_store_config(
             {"type": "redis", "url_env": "FEATUREOPS_BENCH_REDIS_URL",
              "key_prefix": "fo_bench"}), work)
-        seconds, rows = run_materialize(project, store)
-        results["featureops materialize -> Redis"] = seconds
+        seconds, note = timed_run(project, store, args.entities, args.pushed)
+        results[f"featureops materialize -> Redis{note}"] = seconds
         store.close()
         server.flush()
         if not args.no_baseline:
@@ -114,12 +165,13 @@ def main() -> None:
     if "sqlite" in args.stores:
         store = SqliteOnlineStore(parse_store_config(
             {"type": "sqlite", "path": str(work / "online.db")}), work)
-        seconds, rows = run_materialize(project, store)
-        results["featureops materialize -> SQLite"] = seconds
+        seconds, note = timed_run(project, store, args.entities, args.pushed)
+        results[f"featureops materialize -> SQLite{note}"] = seconds
         store.close()
     for name, seconds in results.items():
         print(f"{name}: {seconds:.2f} s, {args.entities / seconds:,.0f} entities/s")
-    ours = results.get("featureops materialize -> Redis")
+    ours = next((s for name, s in results.items() if name.startswith("featureops")
+                 and "Redis" in name), None)
     for name, seconds in results.items():
         if name.startswith("raw") and ours:
             print(f"ratio featureops/({name}): {seconds / ours:.2f}x the raw rate")

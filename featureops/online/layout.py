@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import pyarrow as pa
@@ -77,7 +78,7 @@ class RecordLayout:
         return {"keys": [list(key) for key in self.keys],
                 "fields": [spec.to_json() for spec in self.fields]}
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """A short stable id of the layout: records are only ever merged into a version
         whose layout has the same fingerprint (they are decoded with it)."""

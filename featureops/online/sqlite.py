@@ -364,7 +364,8 @@ class SqliteOnlineStore(OnlineStore):
                                 batch.values.to_pylist(), strict=True))
                 written += self._upsert_rows(view, version, layout, rows)
                 if pushed:  # publishing merges the log: pushes made during a build too
-                    self.conn.executemany(_LOG_PUSH, ((view, layout.fingerprint, *row)
+                    fingerprint = layout.fingerprint
+                    self.conn.executemany(_LOG_PUSH, ((view, fingerprint, *row)
                                                       for row in rows))
                 else:
                     self._journal(view, building, rows)
