@@ -158,10 +158,10 @@ def postgres_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory,
         built.dbt("build")
         yield built
     finally:
-        _drop_schemas(dsn, [schema, f"{schema}_reference", raw_schema])
+        drop_schemas(dsn, [schema, f"{schema}_reference", raw_schema])
 
 
-def _drop_schemas(dsn: dict, schemas: list[str]) -> None:
+def drop_schemas(dsn: dict, schemas: list[str]) -> None:
     import psycopg2
     from psycopg2 import sql
 

@@ -22,7 +22,7 @@ from featureops.monitoring.results import Finding
 from featureops.monitoring.summary import MonitoringSummary, summarize
 from featureops.monitoring.warehouse import MonitoringWarehouse, open_warehouse
 from featureops.project import Project
-from tests.conftest import MONITORING_DRIFT, REPO_ROOT, BuiltProject
+from tests.conftest import MONITORING_DRIFT, REPO_ROOT, BuiltProject, drop_schemas
 from tests.unit.monitoring.oracles import compare_categories, compare_numeric, level
 
 pytestmark = pytest.mark.slow
@@ -107,11 +107,14 @@ def test_stable_data_raises_nothing(stable: MonitoringSummary) -> None:
         "feat_user__profile", "feat_user__spend_windows"}
 
 
-def _skew_oracle(warehouse: MonitoringWarehouse) -> dict[str, str]:
-    """The level of every served feature by NumPy/SciPy: the training set's column against
-    the values served (present or stale) in the window, PSI 0.1 / 0.25."""
-    training = warehouse.query(
-        f"select * from {warehouse.relation('train_fraud_detection__transactions')}"
+def _skew_oracle(warehouse: MonitoringWarehouse,
+                 training_warehouse: MonitoringWarehouse | None = None) -> dict[str, str]:
+    """The level of every served feature by NumPy/SciPy: the training set's column (from
+    ``training_warehouse``, default the same) against the values served (present or stale)
+    in the window, PSI 0.1 / 0.25."""
+    source = training_warehouse or warehouse
+    training = source.query(
+        f"select * from {source.relation('train_fraud_detection__transactions')}"
     ).to_pandas()
     served = warehouse.query(
         f"select feature_view, feature, value_double, value_text from "
@@ -257,14 +260,22 @@ def test_postgres_reads_the_loaded_serving_log_and_agrees_with_numpy(
     files, rows = load_serving_log(Path(monitored_build.extra["serving_log"]), postgres_dsn(),
                                    schema=postgres_build.extra["raw_schema"], progress=False)
     assert files == 7 and rows > 50_000
-    target = tmp_path / "target"
-    run_dbt(["build", "--select", "package:featureops", "--target-path", str(target),
-             "--log-path", str(tmp_path / "logs"), "--vars", postgres_build.vars_arg],
-            REPO_ROOT, env=postgres_build.env, check=False)
-    run_results = target / "run_results.json"
-    summary = summary_of(postgres_build, run_results)
-    with warehouse_of(postgres_build) as (_, warehouse):
-        expected = _skew_oracle(warehouse)
+    # The monitors over the log go into a schema of their own, deferring every other model
+    # to the shared build, which other tests read in its own state (no serving log).
+    schema = f"{postgres_build.extra['schema']}_served"
+    served = BuiltProject(project_dir=REPO_ROOT, raw_dir=postgres_build.raw_dir,
+                          target_dir=tmp_path / "target",
+                          env={**postgres_build.env, "FEATUREOPS_PG_SCHEMA": schema},
+                          vars_arg=postgres_build.vars_arg)
+    try:
+        served.dbt("build", "--select", "package:featureops", "--defer", "--state",
+                   str(postgres_build.target_dir), check=False)
+        summary = summary_of(served, served.target_dir / "run_results.json")
+        with warehouse_of(served) as (_, warehouse), \
+                warehouse_of(postgres_build) as (_, built):
+            expected = _skew_oracle(warehouse, built)
+    finally:
+        drop_schemas(postgres_dsn(), [schema, f"{schema}_reference"])
     assert _skew_verdicts(summary) == expected and expected[DRIFTED] == "critical"
 
 

@@ -45,13 +45,18 @@
         'bucket': settings.bucket, 'buckets': settings.buckets, 'columns': columns}) }}
 {% endmacro %}
 
-{#- The graph node (model, seed or snapshot) a relation was built from, or none. -#}
+{#- The graph node (model, seed or snapshot) a relation was built from, or none. Under
+    `dbt build --defer --state`, ref() of an unselected node returns the state's relation
+    (its defer_relation), so that schema identifies the node too. -#}
 {% macro _node_for_relation(relation) %}
     {%- for node in graph.nodes.values() -%}
         {%- if node.resource_type in ['model', 'seed', 'snapshot']
-              and (node.alias or node.name) | lower == relation.identifier | lower
-              and node.schema | lower == relation.schema | lower -%}
-            {{ return(node) }}
+              and (node.alias or node.name) | lower == relation.identifier | lower -%}
+            {%- set deferred = node.get('defer_relation') or {} -%}
+            {%- if node.schema | lower == relation.schema | lower
+                  or (deferred.get('schema') or '') | lower == relation.schema | lower -%}
+                {{ return(node) }}
+            {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(none) }}
