@@ -49,6 +49,7 @@ from featureops.project import Project
 from featureops.serving.auth import authorized, require_token
 from featureops.serving.limits import BodySizeLimit
 from featureops.serving.log import ServingLogWriter, log_dir
+from featureops.serving.log_queue import ServingLogQueue
 from featureops.serving.metrics import MetricsMiddleware, ServingMetrics
 from featureops.serving.models import (
     ErrorResponse,
@@ -80,7 +81,7 @@ class ServingContext:
     client: OnlineFeatureClient
     settings: ServingSettings
     metrics: ServingMetrics
-    log: ServingLogWriter | None
+    log: ServingLogQueue | None
     tokens: tuple[str, ...]
     store_calls: StoreCalls
 
@@ -97,9 +98,12 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
     """Build the feature server for ``project`` (its configured store unless ``client``)."""
     settings = settings or load_serving_settings(project)
     client = client or OnlineFeatureClient(project)
-    log = (ServingLogWriter(log_dir(project.project_dir, settings.log_dir),
-                            settings.log_sample_rate) if serving_log else None)
     metrics = ServingMetrics()
+    log = (ServingLogQueue(ServingLogWriter(log_dir(project.project_dir, settings.log_dir),
+                                            settings.log_sample_rate),
+                           capacity=settings.log_buffer_requests,
+                           flush_seconds=settings.log_flush_seconds,
+                           on_drop=metrics.log_dropped.inc) if serving_log else None)
     context = ServingContext(project, client, settings, metrics, log,
                              tuple(tokens) if tokens is not None else configured_tokens(),
                              StoreCalls(client.store, settings, metrics))
@@ -108,17 +112,17 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
-        flusher = asyncio.create_task(_flush_periodically(context))
+        if context.log:
+            context.log.start()
         alerting = asyncio.create_task(alerts()) if alerts else None
         try:
             yield
         finally:
-            flusher.cancel()
             if alerting:
                 alerting.cancel()
             await context.store_calls.close()
-            if context.log:
-                context.log.close()
+            if context.log:  # a clean stop writes every queued response
+                await asyncio.to_thread(context.log.close)
 
     app = FastAPI(title="featureops feature server", version="1", lifespan=lifespan,
                   default_response_class=ORJSONResponse,
@@ -144,15 +148,6 @@ def _routers(context: ServingContext,
     for entry in entry_points(group=ROUTER_ENTRY_POINTS):
         factories.append(entry.load())
     return [item if isinstance(item, APIRouter) else item(context) for item in factories]
-
-
-async def _flush_periodically(context: ServingContext) -> None:
-    while context.log is not None:
-        await asyncio.sleep(context.settings.log_flush_seconds)
-        try:
-            await asyncio.to_thread(context.log.flush)
-        except OSError as error:  # a full disk must not take serving down
-            logger.warning("serving log flush failed: %s", error)
 
 
 def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> ORJSONResponse:
@@ -279,13 +274,9 @@ def _count_statuses(context: ServingContext, response: OnlineFeatures) -> None:
 
 
 def _log(context: ServingContext, response: OnlineFeatures, request_id: str) -> None:
+    # only a hand-off: rows and Parquet are made by the log's writer thread
     if context.log is not None and context.log.sampled():
-        served = datetime.now(timezone.utc)
-        try:
-            context.log.append(response, request_id=request_id, served_at=served)
-        except (TypeError, ValueError, OverflowError) as error:
-            # a value the log cannot hold must not turn a good answer into a 500
-            logger.warning("serving log: response %s not logged: %s", request_id, error)
+        context.log.submit(response, request_id, datetime.now(timezone.utc))
 
 
 def _feast_shape(response: OnlineFeatures, request_id: str) -> dict[str, Any]:

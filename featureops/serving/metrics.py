@@ -34,6 +34,9 @@ class ServingMetrics:
             "(present, not_found, outside_ttl, stale).",
             ["view", "status"], registry=self.registry)
         self._value_children: dict[tuple[str, str], Any] = {}
+        self.log_dropped = Counter(
+            "featureops_serving_log_dropped", "Responses left out of the serving log because "
+            "its queue was full (the writer could not keep up).", registry=self.registry)
         self.store_up = Gauge(
             "featureops_store_up", "1 while the online store answers, 0 while it does not.",
             registry=self.registry)

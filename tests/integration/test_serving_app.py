@@ -3,6 +3,8 @@ message, never 500; auth, metrics, OpenAPI and the serving log work."""
 
 from __future__ import annotations
 
+import threading
+
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
@@ -139,3 +141,34 @@ def test_token_auth_health_metrics_openapi_and_log(served):
     assert {r["request_id"] for r in rows} == {ok.json()["request_id"]}
     assert all(r["feature_view"] == "feat_user__profile" and r["feature"] == "card_tier"
                for r in rows)
+
+
+def test_requests_return_while_the_serving_log_writer_is_blocked(served, monkeypatch):
+    """The serving log never writes on the request path: with its Parquet write stalled,
+    requests still answer, a full queue drops (counted in /metrics), and the stalled and
+    queued records are written once the writer is released and the server stops."""
+    project, client, settings, tmp_path = served
+    writing, release = threading.Event(), threading.Event()
+    write_table = pq.write_table
+
+    def stalled_write(*args, **kwargs):
+        writing.set()
+        assert release.wait(60), "never released"
+        write_table(*args, **kwargs)
+
+    monkeypatch.setattr("featureops.serving.log.pq.write_table", stalled_write)
+    settings = settings.model_copy(update={"log_flush_seconds": 0.05, "log_buffer_requests": 1})
+    request = {"features": ["feat_user__profile:card_tier"], "entities": {"user_id": [1]}}
+    with TestClient(create_app(project, client=client, settings=settings, tokens=())) as http:
+        first = http.post("/features", json=request)
+        assert writing.wait(60)  # the writer thread is stuck writing the first record
+        queued = http.post("/features", json=request)
+        dropped = http.post("/features", json=request)
+        metrics = http.get("/metrics").text
+        assert not release.is_set() and not list((tmp_path / "serving_log").glob("*.parquet"))
+        release.set()
+    assert [r.status_code for r in (first, queued, dropped)] == [200, 200, 200]
+    assert "featureops_serving_log_dropped_total 1.0" in metrics
+    logged = {row["request_id"] for path in (tmp_path / "serving_log").glob("*.parquet")
+              for row in pq.read_table(path).to_pylist()}
+    assert logged == {first.json()["request_id"], queued.json()["request_id"]}
