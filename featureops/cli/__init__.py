@@ -1,6 +1,9 @@
 """The `featureops` command: a click group whose commands live in one module per area
 (see docs/decisions/0002-cli-package.md). Commands are thin: they parse options, call one
 library function and render its result.
+Every command module is imported to list the commands, so a module imports only click and
+the standard library at its top, and its library (and rich) inside the command:
+`featureops --help` loads no library module (tests/unit/test_cli_startup.py).
 
 Exit codes: 0 OK, 1 a check failed (validate, audit, ...), 2 usage or runtime error with a
 one-line message on stderr, never a traceback for a user mistake.

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from featureops.project import Project
-
 if TYPE_CHECKING:
     from featureops.alerts.problems import Evaluation
+    from featureops.project import Project
 
 alert_option: Callable[[Callable[..., Any]], Callable[..., Any]] = click.option(
     "--alert/--no-alert", "alert", default=None,

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
-from featureops.cli.options import console, project_options
-from featureops.project import Project
+from featureops.cli.options import console, new_table, project_options
 
 if TYPE_CHECKING:
     from featureops.audit.config import AuditConfig
     from featureops.audit.registry import RuleRegistry
+    from featureops.project import Project
 
 
 def _today(value: datetime | None) -> date:
@@ -87,7 +86,7 @@ def audit(fmt: str, out: str | None, only: tuple[str, ...], packages: tuple[str,
 
 
 def _print_rules(registry: RuleRegistry, config: AuditConfig) -> None:
-    table = Table(title="Audit rules (docs/rules/<id>.md)")
+    table = new_table(title="Audit rules (docs/rules/<id>.md)")
     for header in ("id", "applies to", "severity", "enabled", "thresholds", "description"):
         table.add_column(header, overflow="fold")
     for rule in registry:

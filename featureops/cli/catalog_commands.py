@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
-from featureops.catalog import FeatureCatalog, FeatureView
-from featureops.cli.options import console, json_option, print_json, project_options
-from featureops.project import Project
-from featureops.validate import validate_manifest
+from featureops.cli.options import console, json_option, new_table, print_json, project_options
+
+if TYPE_CHECKING:
+    from featureops.catalog import FeatureCatalog, FeatureView
+    from featureops.project import Project
 
 
 @click.command()
@@ -18,6 +18,8 @@ from featureops.validate import validate_manifest
 @json_option
 def validate(project: Project, as_json: bool) -> None:
     """Check every meta.featureops block; exit 1 on any error."""
+    from featureops.validate import validate_manifest
+
     report = validate_manifest(project.manifest)
     if as_json:
         print_json({
@@ -46,13 +48,15 @@ def validate(project: Project, as_json: bool) -> None:
 @json_option
 def list_views(project: Project, as_json: bool) -> None:
     """List the feature views: entities, feature count, ttl, owner, consumers."""
+    from featureops.catalog import FeatureCatalog
+
     catalog = FeatureCatalog.from_manifest(project.manifest)
     rows = [_view_summary(view) for view in catalog.views.values()]
     if as_json:
         print_json({"feature_views": rows,
                     "feature_services": [_service_summary(catalog, s) for s in catalog.services]})
         return
-    table = Table(title=f"Feature views of {project.manifest.project_name}")
+    table = new_table(title=f"Feature views of {project.manifest.project_name}")
     for header in ("view", "entities", "timestamp", "features", "ttl", "online", "owner",
                    "status", "consumers"):
         table.add_column(header)
@@ -65,7 +69,7 @@ def list_views(project: Project, as_json: bool) -> None:
     out = console()
     out.print(table)
     if catalog.services:
-        services = Table(title="Feature services (ml exposures)")
+        services = new_table(title="Feature services (ml exposures)")
         for header in ("service", "stage", "views", "features", "owner"):
             services.add_column(header)
         for name in catalog.services:
@@ -81,6 +85,8 @@ def list_views(project: Project, as_json: bool) -> None:
 @json_option
 def describe(view_name: str, project: Project, as_json: bool) -> None:
     """Describe one feature view: its spec, features and consumers."""
+    from featureops.catalog import FeatureCatalog
+
     view = FeatureCatalog.from_manifest(project.manifest).view(view_name)
     detail = _view_summary(view) | {
         "description": view.model.description,
@@ -105,7 +111,7 @@ def describe(view_name: str, project: Project, as_json: bool) -> None:
     out.print(f"entities: {', '.join(spec.entities)}   timestamp: {spec.timestamp}   "
               f"ttl: {spec.ttl or '-'}   online: {spec.online}   owner: {view.owner or '-'}   "
               f"status: {spec.status or '-'}   compatibility: {spec.compatibility}")
-    table = Table(title="Features")
+    table = new_table(title="Features")
     for header in ("feature", "type", "description"):
         table.add_column(header, overflow="fold")
     for feature in detail["features"]:

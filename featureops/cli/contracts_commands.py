@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
-from featureops.cli.options import console, json_option, print_json, project_options
-from featureops.project import Project
+from featureops.cli.options import console, json_option, new_table, print_json, project_options
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from featureops.project import Project
 
 registry_option = click.option(
     "--registry", "registry_dir", type=click.Path(file_okay=False), default=None,
@@ -122,7 +126,7 @@ def _print_check(report, source: str, show_all: bool, stale: bool,
     if report.violations:
         out.print(_violations_table(report.violations))
     if show_all and report.changes:
-        table = Table(title="All changes")
+        table = new_table(title="All changes")
         for header in ("model", "column", "rule", "old", "new", "against", "dbt breaking"):
             table.add_column(header, overflow="fold")
         for change, against in report.changes:
@@ -147,7 +151,7 @@ def _label(change) -> str:
 
 
 def _violations_table(violations) -> Table:
-    table = Table(title="Contract violations")
+    table = new_table(title="Contract violations")
     for header in ("model", "column", "rule", "old", "new", "mode", "against"):
         table.add_column(header, overflow="fold")
     for violation in violations:
@@ -188,7 +192,7 @@ def history(model: str, project: Project, registry_dir: str | None, as_json: boo
     if as_json:
         print_json({"model": model, "versions": rows})
         return
-    table = Table(title=f"Contract history of {model}")
+    table = new_table(title=f"Contract history of {model}")
     for header in ("version", "dbt version", "registered at", "mode", "checksum", "changes"):
         table.add_column(header, overflow="fold")
     for row in rows:
@@ -230,7 +234,7 @@ def show(model: str, version: int | None, project: Project, registry_dir: str | 
               f"checksum: {contract.checksum}")
     if entry.reason:
         out.print(f"breaking change accepted: {entry.reason}")
-    table = Table()
+    table = new_table()
     for header in ("column", "data type", "nullable", "constraints", "default"):
         table.add_column(header)
     for column in contract.columns:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from featureops.cli.options import console, project_options
-from featureops.project import Project
+
+if TYPE_CHECKING:
+    from featureops.project import Project
 
 
 @click.command()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from featureops.cli.options import console, project_options
-from featureops.project import Project
+
+if TYPE_CHECKING:
+    from featureops.project import Project
 
 
 def _warn(messages: list[str]) -> None:

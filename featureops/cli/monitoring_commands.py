@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from featureops.cli.alerting import alert_option, send_alerts
 from featureops.cli.options import console, json_option, print_json, project_options
-from featureops.project import Project
+
+if TYPE_CHECKING:
+    from featureops.project import Project
 
 _run_results_option = click.option(
     "--run-results", type=click.Path(dir_okay=False), default=None,

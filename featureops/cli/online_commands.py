@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
-from featureops.cli.options import console, json_option, print_json, project_options
+from featureops.cli.options import console, json_option, new_table, print_json, project_options
 from featureops.exceptions import FeatureopsError
-from featureops.project import Project
+
+if TYPE_CHECKING:
+    from featureops.project import Project
 
 TIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f"]
 warehouse_option = click.option(
@@ -52,7 +53,7 @@ def materialize(project: Project, select: tuple[str, ...], full: bool,
     if as_json:
         print_json([{**r.__dict__, "rows_per_second": round(r.rows_per_second)} for r in results])
         return
-    table = Table(title="Materialized")
+    table = new_table(title="Materialized")
     for header in ("view", "mode", "rows", "version", "seconds", "rows/s", "removed", "note"):
         table.add_column(header)
     for r in results:
@@ -102,7 +103,7 @@ def lookup(project: Project, features: tuple[str, ...], exposure: str | None,
     out = console()
     for i, row in enumerate(found.entity_rows):
         key = ", ".join(f"{n}={v}" for n, v in zip(found.entity_names, row, strict=True))
-        table = Table(title=f"Online features for {key}")
+        table = new_table(title=f"Online features for {key}")
         for header in ("feature", "value", "status", "feature timestamp (UTC)"):
             table.add_column(header, overflow="fold")
         for ref, value in found.row(i).items():
@@ -184,7 +185,7 @@ def consistency(project: Project, select: tuple[str, ...], sample: int, seed: in
 
 def _print_consistency(report: Any) -> None:
     out = console()
-    table = Table(title="Online vs offline")
+    table = new_table(title="Online vs offline")
     for header in ("view", "version", "end time", "sampled", "mismatches", "result"):
         table.add_column(header)
     for v in report.views:
@@ -222,7 +223,7 @@ def online_status(project: Project, as_json: bool) -> None:
     if as_json:
         print_json({"store": where, "views": rows})
         return
-    table = Table(title=f"Online store: {where}")
+    table = new_table(title=f"Online store: {where}")
     for header in ("view", "version", "rows", "mode", "watermark (end time)", "newest event"):
         table.add_column(header)
     for row in rows:

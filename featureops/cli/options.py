@@ -1,16 +1,20 @@
-"""Options shared by commands, so every command spells them the same way."""
+"""Options shared by commands, so every command spells them the same way.
+
+Importing the CLI must stay cheap (`featureops --help` loads every command module), so
+the project, rich and every library module are imported when a command runs."""
 
 from __future__ import annotations
 
 import functools
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
-from featureops.project import Project
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 
 def project_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,6 +38,8 @@ def project_options(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, project_dir: str | None, manifest_path: str | None,
                 profiles_dir: str | None, profile: str | None, target: str | None,
                 **kwargs: Any) -> Any:
+        from featureops.project import Project
+
         project = Project.locate(project_dir, manifest_path, profiles_dir=profiles_dir,
                                  profile=profile, target=target)
         return command(*args, project=project, **kwargs)
@@ -51,10 +57,21 @@ def print_json(data: Any) -> None:
 def console() -> Console:
     """Rich console on stdout. Piped output (logs, CI, tests) gets a wide fixed width
     instead of rich's 80 columns, so tables are not squeezed into ellipses."""
+    from rich.console import Console
+
     probe = Console()
     return Console(soft_wrap=False, highlight=False,
                    width=None if probe.is_terminal else max(probe.width, 160))
 
 
 def error_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False)
+
+
+def new_table(**kwargs: Any) -> Table:
+    """A rich table (rich is imported when a command prints one, not at start-up)."""
+    from rich.table import Table
+
+    return Table(**kwargs)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from featureops.package import cli_version, package_dir
-
 
 @click.command(name="package-path")
 @click.option("--packages-yml", "as_entry", is_flag=True,
@@ -13,6 +11,8 @@ from featureops.package import cli_version, package_dir
 def package_path(as_entry: bool) -> None:
     """Print where the featureops dbt package shipped with this install is, for a
     `local:` entry in packages.yml (then run `dbt deps`)."""
+    from featureops.package import cli_version, package_dir
+
     path = package_dir()
     if as_entry:
         click.echo(f"packages:\n  - local: {path}  # featureops {cli_version()}")

@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
 from featureops.cli.options import console, error_console, json_option, print_json, project_options
 from featureops.exceptions import FeatureopsError
-from featureops.project import Project
+
+if TYPE_CHECKING:
+    from featureops.project import Project
 
 TOKEN_ENV = "FEATUREOPS_PUSH_TOKEN"
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from featureops.cli.alerting import alert_option, send_alerts
-from featureops.cli.options import console, json_option, print_json, project_options
-from featureops.project import Project
+from featureops.cli.options import console, json_option, new_table, print_json, project_options
+
+if TYPE_CHECKING:
+    from featureops.project import Project
 
 
 @click.command()
@@ -70,7 +72,7 @@ def sla(views: tuple[str, ...], project: Project, warehouse: str | None, metrics
 
 
 def _print(report, history_path: Path | None) -> None:
-    table = Table(title=f"SLA as of {report.checked_at:%Y-%m-%d %H:%M:%S} UTC")
+    table = new_table(title=f"SLA as of {report.checked_at:%Y-%m-%d %H:%M:%S} UTC")
     for header in ("view", "sla", "status", "observed", "threshold", "detail"):
         table.add_column(header, overflow="fold")
     styles = {"ok": "green", "violated": "bold red", "unknown": "yellow"}

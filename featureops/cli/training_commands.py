@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
-from featureops.cli.options import console, error_console, json_option, print_json, project_options
-from featureops.project import Project
+from featureops.cli.options import (
+    console,
+    error_console,
+    json_option,
+    new_table,
+    print_json,
+    project_options,
+)
+
+if TYPE_CHECKING:
+    from featureops.project import Project
 
 
 @click.command(name="training-set")
@@ -100,7 +108,7 @@ def _summary(out: Path, views: list[tuple[str, list[str]]], spine_columns: list[
 
 def _print_summary(summary: dict[str, Any]) -> None:
     out = console()
-    table = Table(title=f"Training set {summary['path']}")
+    table = new_table(title=f"Training set {summary['path']}")
     for header in ("feature view", "features", "rows with values", "coverage"):
         table.add_column(header, justify="left" if header == "feature view" else "right")
     for view in summary["views"]:
