@@ -41,7 +41,10 @@ class ServingSettings(BaseModel):
     header_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Close a connection whose request headers are not "
         "complete this long after it opened (or after its next request began).")
-    keep_alive_seconds: float = Field(default=5.0, gt=0, description="Close a keep-alive "
+    # Longer than the idle timeout of common client pools and load balancers (60 s), so a
+    # pooled client's connection is never closed under it between bursts; uvicorn's 5 s
+    # broke them. Half-open connections are bounded by header_timeout_seconds instead.
+    keep_alive_seconds: float = Field(default=75.0, gt=0, description="Close a keep-alive "
                                       "connection idle this long between requests.")
     routers: list[str] = Field(default_factory=list,
                                description="Extra routers: 'package.module:factory'.")

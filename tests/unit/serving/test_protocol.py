@@ -56,3 +56,20 @@ def test_connections_without_complete_headers_are_closed(monkeypatch):
             for sock in [*idle, trickling]:
                 sock.close()
             kept.close()
+
+
+def test_pooled_connections_survive_a_pause_between_bursts():
+    """With the default settings a keep-alive connection idle for longer than uvicorn's
+    own 5 s default is still served (pooled clients reuse it between bursts)."""
+    with live_server(hello, ServingSettings()) as url:
+        connection = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port)
+        try:
+            connection.request("GET", "/")
+            assert connection.getresponse().read() == b"ok"
+            first_socket = connection.sock
+            time.sleep(6.0)
+            connection.request("GET", "/")  # RemoteDisconnected if the server had closed it
+            assert connection.getresponse().read() == b"ok"
+            assert connection.sock is first_socket
+        finally:
+            connection.close()
