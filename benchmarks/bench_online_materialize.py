@@ -12,6 +12,10 @@ payload to the same Redis with raw redis-py pipelines: HSET of the 10 features (
 layout) and SET of our pre-encoded records. Peak RSS is the process maximum. With
 ``--pushed N``, N records (half for users the warehouse has, newer than its rows, half for
 users it lacks) are pushed before the timed run, which must keep every one of them.
+
+After each materialize, a sample of users is read back through the SDK: each must be
+``present`` with the warehouse's values, or the run fails. The work directory is removed
+at the end unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import argparse
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,12 +34,17 @@ from benchmarks.bench_online_common import (  # noqa: E402
     FEATURES,
     VIEW,
     PrivateRedis,
+    add_keep_option,
+    check_sdk,
+    expected_values,
     machine,
     make_manifest,
     make_warehouse_in_child,
+    sample_users,
+    work_directory,
 )
 
-PUSHED_AT = END  # newer than every warehouse row (October 2026)
+PUSHED_AT = END  # newer than every warehouse row (they end before the run's time)
 
 
 def peak_rss_mib() -> float:
@@ -83,12 +91,18 @@ def pushes_served(store, users: list[int]) -> int:
                for record in snapshot.records)
 
 
-def timed_run(project, store, entities: int, pushed: int) -> tuple[float, str]:
-    """Seconds of one materialize, after ``pushed`` pushes; a note on the pushes kept."""
+def timed_run(project, store, entities: int, pushed: int,
+              expected: dict[int, dict]) -> tuple[float, str]:
+    """Seconds of one materialize, after ``pushed`` pushes; a note on the pushes kept.
+    The users of ``expected`` (none pushed) must then read back present with its values."""
+    from featureops.online.sdk import OnlineFeatureClient
+
     started = time.perf_counter()
     users = push_before(project, store, entities, pushed) if pushed else []
     pushing = time.perf_counter() - started
     seconds, _ = run_materialize(project, store)
+    check_sdk(f"materialize -> {type(store).__name__}", OnlineFeatureClient(project, store=store),
+              list(expected), expected)
     note = (f" ({pushes_served(store, users):,} of {pushed:,} pushes kept; pushing them "
             f"took {pushing:.2f} s)" if pushed else "")
     return seconds, note
@@ -135,37 +149,45 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--pushed", type=int, default=0,
                         help="records pushed before the timed run")
+    add_keep_option(parser)
     args = parser.parse_args()
+    if args.pushed // 2 >= args.entities:
+        raise SystemExit("--pushed must be under twice --entities")
+    with work_directory("fo-bench-materialize-", args.keep) as work:
+        run(args, work)
+
+
+def run(args: argparse.Namespace, work: Path) -> None:
     from featureops.online.config import parse_store_config
     from featureops.online.redis import RedisOnlineStore
     from featureops.online.sqlite import SqliteOnlineStore
     from featureops.project import Project
 
-    work = Path(tempfile.mkdtemp(prefix="fo-bench-"))
     warehouse = make_warehouse_in_child(work, args.entities, args.rows_per_entity)
     os.environ["FEATUREOPS_DUCKDB_PATH"] = str(warehouse)
     project = Project.locate(work, make_manifest(work))
+    # users the pushes do not touch: they must serve the warehouse's newest row
+    expected = expected_values(warehouse, sample_users(args.entities - args.pushed // 2))
     print(f"# {machine()}; {args.entities:,} entities x 10 features, "
           f"{args.entities * args.rows_per_entity:,} source rows")
     rss_before = peak_rss_mib()
     results = {}
     if "redis" in args.stores:
-        server = PrivateRedis()
-        os.environ["FEATUREOPS_BENCH_REDIS_URL"] = server.url
-        store = RedisOnlineStore(parse_store_config(
-            {"type": "redis", "url_env": "FEATUREOPS_BENCH_REDIS_URL",
-             "key_prefix": "fo_bench"}), work)
-        seconds, note = timed_run(project, store, args.entities, args.pushed)
-        results[f"featureops materialize -> Redis{note}"] = seconds
-        store.close()
-        server.flush()
-        if not args.no_baseline:
-            results.update(raw_baselines(warehouse, server.url, args.entities))
-        server.stop()
+        with PrivateRedis() as server:
+            os.environ["FEATUREOPS_BENCH_REDIS_URL"] = server.url
+            store = RedisOnlineStore(parse_store_config(
+                {"type": "redis", "url_env": "FEATUREOPS_BENCH_REDIS_URL",
+                 "key_prefix": "fo_bench"}), work)
+            seconds, note = timed_run(project, store, args.entities, args.pushed, expected)
+            results[f"featureops materialize -> Redis{note}"] = seconds
+            store.close()
+            server.flush()
+            if not args.no_baseline:
+                results.update(raw_baselines(warehouse, server.url, args.entities))
     if "sqlite" in args.stores:
         store = SqliteOnlineStore(parse_store_config(
             {"type": "sqlite", "path": str(work / "online.db")}), work)
-        seconds, note = timed_run(project, store, args.entities, args.pushed)
+        seconds, note = timed_run(project, store, args.entities, args.pushed, expected)
         results[f"featureops materialize -> SQLite{note}"] = seconds
         store.close()
     for name, seconds in results.items():
