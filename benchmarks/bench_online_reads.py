@@ -4,7 +4,9 @@ SDK and over HTTP (keep-alive), against raw redis-py in the same run.
     .venv/bin/python benchmarks/bench_online_reads.py [--requests 2000] [--entities 100000]
 
 Redis is a private redis-server on a spare port; the HTTP server is `featureops serve`
-(uvicorn, one worker) on the same machine as the client.
+(uvicorn, one worker) on the same machine as the client. Before timing, a sample of users
+is read through the SDK and over HTTP: each must be ``present`` with the warehouse's
+values, or the run fails. The work directory is removed at the end unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,16 +25,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.bench_online_common import (  # noqa: E402
     END,
     FEATURES,
-    VIEW,
+    REFS,
     PrivateRedis,
+    add_keep_option,
+    assert_served,
+    check_sdk,
+    expected_values,
     free_port,
+    http_served,
     machine,
     make_manifest,
     make_warehouse,
     percentiles,
+    sample_users,
+    work_directory,
 )
-
-REFS = [f"{VIEW}:{name}" for name in FEATURES]
 
 
 def timed(action: Callable[[int], object], requests: int, warmup: int = 200) -> list[float]:
@@ -94,6 +100,8 @@ def serve(work: Path, manifest: Path, store: str, redis_url: str) -> tuple[subpr
                 return process, url
         except httpx.TransportError:
             time.sleep(0.05)
+    process.terminate()
+    process.wait(timeout=10)
     raise RuntimeError("featureops serve did not start")
 
 
@@ -101,23 +109,30 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--entities", type=int, default=100_000)
+    add_keep_option(parser)
     args = parser.parse_args()
+    with work_directory("fo-bench-reads-", args.keep) as work:
+        run(args, work)
+
+
+def run(args: argparse.Namespace, work: Path) -> None:
+    import orjson
     import redis
 
-    from featureops.online.config import open_online_store, parse_store_config
+    from featureops.online.config import open_online_store
     from featureops.online.materialize import materialize
     from featureops.online.sdk import OnlineFeatureClient
     from featureops.project import Project
 
-    work = Path(tempfile.mkdtemp(prefix="fo-bench-reads-"))
-    os.environ["FEATUREOPS_DUCKDB_PATH"] = str(make_warehouse(work, args.entities))
+    warehouse = make_warehouse(work, args.entities)
+    os.environ["FEATUREOPS_DUCKDB_PATH"] = str(warehouse)
     manifest = make_manifest(work)
     (work / "dbt_project.yml").write_text("name: bench\nprofile: bench\n")
     (work / "featureops.yml").write_text(f"online_store:\n  path: {work / 'online.db'}\n"
                                          "serving:\n  log_sample_rate: 0.0\n")
     project = Project.locate(work, manifest)
-    server = PrivateRedis()
-    os.environ["FEATUREOPS_REDIS_URL"] = server.url
+    checked = sample_users(args.entities)
+    expected = expected_values(warehouse, checked)
     rng = random.Random(7)
     ids = [rng.randrange(args.entities) for _ in range(args.requests + 200)]
     batches = [[rng.randrange(args.entities) for _ in range(100)]
@@ -126,11 +141,16 @@ def main() -> None:
           f"{args.requests:,} requests")
     results: dict[str, tuple[float, float]] = {}
     processes = []
+    server = PrivateRedis()
+    os.environ["FEATUREOPS_REDIS_URL"] = server.url
     try:
         for kind in ("redis", "sqlite"):
-            store = open_online_store(project, parse_store_config({"type": kind}))
+            # the store the server opens: featureops.yml's, its type overridden
+            os.environ["FEATUREOPS_ONLINE_STORE"] = kind
+            store = open_online_store(project)
             materialize(project, store=store, end_time=END, progress=False)
             client = OnlineFeatureClient(project, store=store)
+            check_sdk(f"SDK {kind}", client, checked, expected)
             report(f"SDK {kind}, 1 entity x 10 features", timed(
                 lambda i, c=client: c.get_online_features(REFS, entities={"user_id": [ids[i]]}),
                 args.requests), results)
@@ -141,6 +161,8 @@ def main() -> None:
             process, url = serve(work, manifest, kind, server.url)
             processes.append(process)
             http = KeepAlive(url)
+            assert_served(f"HTTP {kind}", checked, http_served(orjson.loads(http.post(
+                {"features": REFS, "entities": {"user_id": checked}}))), expected)
             report(f"HTTP {kind}, 1 entity x 10 features", timed(
                 lambda i, h=http: h.post({"features": REFS, "entities": {"user_id": [ids[i]]}}),
                 args.requests), results)
