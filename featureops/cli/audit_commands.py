@@ -46,7 +46,7 @@ def audit(fmt: str, out: str | None, only: tuple[str, ...], packages: tuple[str,
     vars: featureops: audit: (see docs/audit.md).
     """
     from featureops.audit.config import AuditConfig
-    from featureops.audit.formats import render, render_table
+    from featureops.audit.formats import render, render_lines, render_table, too_long_for_table
     from featureops.audit.registry import RuleRegistry
     from featureops.audit.runner import run_audit
     from featureops.lineage.loading import load_project_lineage
@@ -77,6 +77,8 @@ def audit(fmt: str, out: str | None, only: tuple[str, ...], packages: tuple[str,
         write_text_atomic(Path(out), str(render(report, fmt)))
         console().print(render_table(report).renderables[-1])
         click.echo(f"wrote {out}", err=True)
+    elif fmt == "table" and too_long_for_table(report):
+        click.echo(render_lines(report), nl=False)
     elif fmt == "table":
         console().print(render_table(report))
     else:

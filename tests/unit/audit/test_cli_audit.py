@@ -74,3 +74,19 @@ def test_package_selection(tmp_path: Path, flag: list[str], capsys) -> None:
     assert run(["audit", *write_project(tmp_path, b), *flag, "--format", "json"]) == 0
     names = {f["name"] for f in json.loads(capsys.readouterr().out)["findings"]}
     assert "vendored" in names
+
+
+def test_a_report_too_long_for_a_table_prints_plain_lines(tmp_path: Path, capsys,
+                                                          monkeypatch) -> None:
+    from featureops.audit import formats
+
+    args = write_project(tmp_path, broken())
+    monkeypatch.setattr(formats, "TABLE_MAX_ROWS", 1)
+    assert run(["audit", *args]) == 1
+    out = capsys.readouterr().out
+    assert "\nerror\tfeature_view_missing_owner\tfeat_user__spend\thas no owner" in out
+    assert "┃" not in out and "│" not in out  # no table drawn
+    assert out.splitlines()[-1].startswith("audit FAILED: 1 error(s), 1 warning(s)")
+    monkeypatch.setattr(formats, "TABLE_MAX_ROWS", 500)
+    assert run(["audit", *args]) == 1
+    assert "│" in capsys.readouterr().out

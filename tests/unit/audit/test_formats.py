@@ -7,7 +7,13 @@ from xml.etree import ElementTree
 
 from rich.console import Console
 
-from featureops.audit.formats import render_json, render_junit, render_markdown, render_table
+from featureops.audit.formats import (
+    render_json,
+    render_junit,
+    render_lines,
+    render_markdown,
+    render_table,
+)
 from tests.unit.audit.conftest import audit
 from tests.unit.audit.test_runner import broken
 
@@ -50,3 +56,12 @@ def test_table_ends_with_the_verdict() -> None:
     text = console.export_text()
     assert "feature_view_missing_owner" in text
     assert text.strip().splitlines()[-1].startswith("audit FAILED: 1 error(s), 1 warning(s)")
+
+
+def test_lines_hold_every_finding_and_end_with_the_verdict() -> None:
+    report = audit(broken())
+    lines = render_lines(report).splitlines()
+    rows = [line.split("\t") for line in lines[1:-1] if "\t" in line]
+    assert [(r[0], r[1], r[2]) for r in rows] == [(f.severity, f.rule, f.name)
+                                                  for f in report.findings]
+    assert lines[-1] == render_table(report).renderables[-1].plain
