@@ -3,6 +3,7 @@ Feast's get_historical_features, on the same data, in the same run.
 
     .venv/bin/python benchmarks/bench_training_set.py                  # both scenarios
     .venv/bin/python benchmarks/bench_training_set.py --feast-python /tmp/feast-venv/bin/python
+    .venv/bin/python benchmarks/bench_training_set.py --small          # smoke run, 1/100 size
 
 Scenarios (deterministic data, generated in DuckDB):
   large:  10M feature rows over 3 views (5M user rows, 3M merchant rows, 2M rows keyed by
@@ -15,7 +16,13 @@ naive baseline is a window-function rewrite (spine and view rows merged per enti
 order, last_value ... ignore nulls) in DuckDB; featureops_1gb is featureops with DuckDB's
 memory capped at 1 GB (--memory-limit); Feast 0.67 (in its own venv, never this one;
 `pip install 'feast[duckdb]'`) uses its DuckDB offline store on the same Parquet files.
-The naive result is checked equal to featureops's.
+
+The implementations alternate round by round (``--rounds``) in rotating order (round r
+starts at the r-th implementation: featureops, naive, featureops_1gb, feast), so load that
+shifts during the run cannot favour one of them; every ratio is taken within a round, and
+the per-round ratios and their median are reported. Before anything is reported, the
+naive and featureops_1gb results of every round must equal featureops's row for row (the
+whole table), or the run fails; Feast's agreement (it reorders rows) is reported.
 """
 
 from __future__ import annotations
@@ -33,6 +40,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.alternation import alternate, describe_ratios, round_ratios  # noqa: E402
+
 DAY = 86_400
 #: name -> (entity columns, rows, entity cardinality, features, ttl days, created timestamp)
 VIEWS = {
@@ -46,13 +57,15 @@ VIEWS = {
     },
 }
 SPINE_ROWS = 1_000_000
+USERS, MERCHANTS, PAIRS = 200_000, 20_000, 1_000_000  # key cardinalities (pairs: user_merchant)
 
 
 # --- data ----------------------------------------------------------------------------------
 
 
-def prepare(scenario: str, directory: Path) -> None:
-    """The warehouse (DuckDB file `bench.duckdb`), a manifest for it, and Parquet copies."""
+def prepare(scenario: str, directory: Path, scale: int = 1) -> None:
+    """The warehouse (DuckDB file `bench.duckdb`), a manifest for it, and Parquet copies;
+    rows and key cardinalities divided by ``scale``."""
     import duckdb
 
     from featureops.testing import ManifestBuilder
@@ -61,7 +74,8 @@ def prepare(scenario: str, directory: Path) -> None:
     conn = duckdb.connect(str(directory / "bench.duckdb"))
     builder = ManifestBuilder("bench", database="bench")
     for name, (entities, rows, cardinality, features, ttl, created) in VIEWS[scenario].items():
-        sql = _view_sql(name, entities, rows, cardinality, features, created)
+        sql = _view_sql(name, entities, rows // scale, cardinality // scale, features, created,
+                        scale)
         conn.execute(f"create or replace table {name} as {sql}")
         block = {"ttl": f"{ttl}d" if ttl else None}
         if created:
@@ -75,12 +89,13 @@ def prepare(scenario: str, directory: Path) -> None:
     conn.execute(f"""
         create or replace table spine as
         select
-            pair % 200000 as user_id,
-            pair % 20000 as merchant_id,
+            pair % {USERS // scale} as user_id,
+            pair % {MERCHANTS // scale} as merchant_id,
             timestamp '2026-08-01' + to_seconds((hash(i, 'ts') % ({90 * DAY}))::bigint)
                 as event_timestamp,
             hash(i, 'label') % 50 = 0 as label
-        from (select i, hash(i, 'pair') % 1200000 as pair from range({SPINE_ROWS}) t(i))
+        from (select i, hash(i, 'pair') % {PAIRS * 6 // 5 // scale} as pair
+              from range({SPINE_ROWS // scale}) t(i))
     """)
     conn.execute(f"copy spine to '{directory}/spine.parquet' (format parquet)")
     conn.close()
@@ -88,13 +103,15 @@ def prepare(scenario: str, directory: Path) -> None:
 
 
 def _view_sql(name: str, entities: list[str], rows: int, cardinality: int, features: int,
-              created: bool) -> str:
+              created: bool, scale: int = 1) -> str:
     """Rows spread over 90 days; per entity, timestamps strictly increase (a view's grain).
     A created timestamp, when there is one, is half a step after the event time."""
     step = 90 * DAY // max(rows // cardinality, 1)
     offset = f"(i // {cardinality}) * {step}"
     if entities == ["user_id", "merchant_id"]:
-        keys = "(i % 1000000) % 200000 as user_id, (i % 1000000) % 20000 as merchant_id"
+        pairs = f"(i % {PAIRS // scale})"
+        keys = (f"{pairs} % {USERS // scale} as user_id, "
+                f"{pairs} % {MERCHANTS // scale} as merchant_id")
     else:
         keys = f"i % {cardinality} as {entities[0]}"
     created_sql = (f"timestamp '2026-08-01' + to_seconds({offset} + {step // 2}) as created_at,"
@@ -125,12 +142,21 @@ def run_featureops(directory: Path, memory_limit: str | None = None) -> dict[str
                            project=project, warehouse=directory / "bench.duckdb",
                            memory_limit=memory_limit) as job:
         table = job.to_arrow()
-    elapsed = time.perf_counter() - started
+    return finished(table, time.perf_counter() - started, directory,
+                    "featureops_1gb" if memory_limit else "featureops")
+
+
+def finished(table, seconds: float, directory: Path, kind: str) -> dict[str, float]:
+    """A run's figures (peak RSS taken before its result is saved for the parent's checks)."""
     import pyarrow.parquet as pq
 
-    if memory_limit is None:
-        pq.write_table(table, directory / "featureops_result.parquet")
-    return {"seconds": elapsed, "rows": table.num_rows}
+    result = {"seconds": seconds, "rows": table.num_rows, "peak_rss_mb": peak_rss_mb()}
+    pq.write_table(table, directory / f"{kind}_result.parquet")
+    return result
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_naive(directory: Path, scenario: str) -> dict[str, float]:
@@ -172,12 +198,7 @@ def run_naive(directory: Path, scenario: str) -> dict[str, float]:
     table = conn.sql(f"select s.user_id, s.merchant_id, s.event_timestamp, s.label, "
                      f"{', '.join(selects)} from s {' '.join(joins)} "
                      "order by s.spine_row").to_arrow_table()
-    elapsed = time.perf_counter() - started
-    import pyarrow.parquet as pq
-
-    expected = pq.read_table(directory / "featureops_result.parquet")
-    return {"seconds": elapsed, "rows": table.num_rows,
-            "equal_to_featureops": table.equals(expected.select(table.column_names))}
+    return finished(table, time.perf_counter() - started, directory, "naive")
 
 
 FEAST_REPO = """
@@ -213,11 +234,7 @@ def run_feast(directory: Path) -> dict[str, float]:
                                                                  "label"])
     table = store.get_historical_features(
         entity_df=spine, features=[f"user_stats:user_stats_f{i}" for i in range(4)]).to_arrow()
-    elapsed = time.perf_counter() - started
-    import pyarrow.parquet as pq
-
-    pq.write_table(table, directory / "feast_result.parquet")
-    return {"seconds": elapsed, "rows": table.num_rows}
+    return finished(table, time.perf_counter() - started, directory, "feast")
 
 
 def child(argv: list[str]) -> None:
@@ -226,25 +243,37 @@ def child(argv: list[str]) -> None:
               "featureops_1gb": lambda: run_featureops(directory, memory_limit="1GB"),
               "naive": lambda: run_naive(directory, scenario),
               "feast": lambda: run_feast(directory)}[kind]()
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
 
-def measure(python: str, kind: str, directory: Path, scenario: str,
-            repeat: int) -> dict[str, float]:
-    """The median time and the largest peak RSS of `repeat` fresh child processes."""
-    runs = []
-    for _ in range(repeat):
-        completed = subprocess.run([python, __file__, "--child", kind, str(directory),
-                                    scenario], capture_output=True, text=True, cwd=ROOT,
-                                   env={**os.environ, "PYTHONPATH": str(ROOT)})
-        if completed.returncode != 0:
-            raise SystemExit(f"{kind} run failed:\n{completed.stderr[-3000:]}")
-        runs.append(json.loads(completed.stdout.strip().splitlines()[-1]))
-    result = runs[0] | {"seconds": statistics.median(r["seconds"] for r in runs),
-                        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
-                        "all_seconds": [round(r["seconds"], 2) for r in runs]}
+def run_child(python: str, kind: str, directory: Path, scenario: str) -> dict[str, float]:
+    """One measured run in a fresh child process; its result is checked before returning."""
+    completed = subprocess.run([python, __file__, "--child", kind, str(directory), scenario],
+                               capture_output=True, text=True, cwd=ROOT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if completed.returncode != 0:
+        raise SystemExit(f"{kind} run failed:\n{completed.stderr[-3000:]}")
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    check_result(kind, directory)
     return result
+
+
+def check_result(kind: str, directory: Path) -> None:
+    """featureops's result must have one row per spine row; naive's and featureops_1gb's
+    must equal the latest featureops result row for row (a run that computed something
+    else must not be timed as if it were the same work)."""
+    import pyarrow.parquet as pq
+
+    produced = pq.read_table(directory / f"{kind}_result.parquet")
+    if kind == "featureops":
+        spine = pq.read_metadata(directory / "spine.parquet").num_rows
+        if produced.num_rows != spine:
+            raise SystemExit(f"featureops returned {produced.num_rows:,} rows for a "
+                             f"{spine:,}-row spine")
+    elif kind in ("naive", "featureops_1gb"):
+        expected = pq.read_table(directory / "featureops_result.parquet")
+        if not produced.equals(expected.select(produced.column_names)):
+            raise SystemExit(f"{kind}'s training set differs from featureops's")
 
 
 def feast_agreement(directory: Path) -> float:
@@ -274,44 +303,75 @@ def main() -> None:
                         help="Python of a venv with feast[duckdb] "
                              "(e.g. /tmp/feast-venv/bin/python)")
     parser.add_argument("--scenario", choices=["large", "feast", "both"], default="both")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="Runs of each implementation (median time reported).")
+    parser.add_argument("--rounds", "--repeat", dest="rounds", type=int, default=3,
+                        help="Rounds; each runs every implementation once, in rotating order.")
+    parser.add_argument("--scale", type=int, default=1,
+                        help="Divide rows and key cardinalities by this (data shape kept).")
+    parser.add_argument("--small", action="store_true",
+                        help="Smoke run: --scale 100 --rounds 2.")
     parser.add_argument("--results", type=Path, default=None, help="Write results as JSON.")
     args = parser.parse_args()
+    if args.small:
+        args.scale, args.rounds = 100, 2
+    if args.rounds < 1 or args.scale < 1:
+        raise SystemExit("--rounds and --scale must be at least 1")
     scenarios = ["large", "feast"] if args.scenario == "both" else [args.scenario]
-    results: dict[str, dict] = {"machine": machine(), "date": time.strftime("%Y-%m-%d")}
+    results: dict[str, dict] = {"machine": machine(), "date": time.strftime("%Y-%m-%d"),
+                                "scale": args.scale, "rounds": args.rounds}
     with tempfile.TemporaryDirectory(prefix="bench_training_") as tmp:
         for scenario in scenarios:
             directory = Path(tmp) / scenario
             started = time.perf_counter()
-            prepare(scenario, directory)
+            prepare(scenario, directory, args.scale)
             print(f"[{scenario}] data ready in {time.perf_counter() - started:.1f} s", flush=True)
-            kinds = ["featureops", "naive"] + (["featureops_1gb"] if scenario == "large" else [])
-            runs = {kind: measure(sys.executable, kind, directory, scenario, args.repeat)
-                    for kind in kinds}
-            if args.feast_python and scenario == "feast":
-                runs["feast"] = measure(args.feast_python, "feast", directory, scenario,
-                                        args.repeat)
-                runs["feast"]["agreement"] = feast_agreement(directory)
+            runs = compare(scenario, directory, args)
             results[scenario] = runs
             report(scenario, runs)
     if args.results:
         args.results.write_text(json.dumps(results, indent=2))
 
 
+def compare(scenario: str, directory: Path, args: argparse.Namespace) -> dict[str, dict]:
+    """Every implementation once per round, in rotating order; featureops first in round 0
+    (the others' results are checked against its)."""
+    pythons = {"featureops": sys.executable, "naive": sys.executable}
+    if scenario == "large":
+        pythons["featureops_1gb"] = sys.executable
+    if args.feast_python and scenario == "feast":
+        pythons["feast"] = args.feast_python
+    runners = {kind: (lambda k=kind, py=python: run_child(py, k, directory, scenario))
+               for kind, python in pythons.items()}
+    rounds = alternate(runners, args.rounds)
+    seconds = {kind: [r["seconds"] for r in results] for kind, results in rounds.items()}
+    runs = {kind: {"seconds": statistics.median(seconds[kind]),
+                   "all_seconds": [round(r["seconds"], 2) for r in results],
+                   "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
+                   "rows": results[0]["rows"]}
+            for kind, results in rounds.items()}
+    for kind, run in runs.items():
+        if kind != "featureops":
+            run["ratios"] = round_ratios(seconds[kind], seconds["featureops"])
+    if "feast" in runs:
+        runs["feast"]["agreement"] = feast_agreement(directory)
+    return runs
+
+
 def report(scenario: str, runs: dict[str, dict]) -> None:
+    """Median times; each other implementation's time over featureops's, per round (so
+    above 1 means featureops is faster) and the median of those ratios."""
     ours = runs["featureops"]
-    print(f"[{scenario}] featureops: {ours['seconds']:.2f} s {ours['all_seconds']}, peak RSS "
-          f"{ours['peak_rss_mb']:.0f} MB, {ours['rows']:,} rows")
+    print(f"[{scenario}] featureops: median {ours['seconds']:.2f} s (rounds "
+          f"{ours['all_seconds']}), peak RSS {ours['peak_rss_mb']:.0f} MB, "
+          f"{ours['rows']:,} rows")
     for name, run in runs.items():
         if name == "featureops":
             continue
-        extra = {k: v for k, v in run.items()
-                 if k not in ("seconds", "peak_rss_mb", "rows", "all_seconds")}
-        ratio = run["seconds"] / ours["seconds"]
-        print(f"[{scenario}] {name}: {run['seconds']:.2f} s {run['all_seconds']} ({ratio:.1f}x"
-              f" featureops), peak RSS {run['peak_rss_mb']:.0f} MB "
-              f"({run['peak_rss_mb'] / ours['peak_rss_mb']:.1f}x), {run['rows']:,} rows {extra}")
+        extra = f", Feast agreeing on {run['agreement']:.1%} of rows" if "agreement" in run else ""
+        checked = " (equal to featureops's, checked)" if name != "feast" else ""
+        print(f"[{scenario}] {name}: median {run['seconds']:.2f} s (rounds {run['all_seconds']}), "
+              f"time / featureops's: {describe_ratios(run['ratios'])}; peak RSS "
+              f"{run['peak_rss_mb']:.0f} MB ({run['peak_rss_mb'] / ours['peak_rss_mb']:.1f}x), "
+              f"{run['rows']:,} rows{checked}{extra}")
 
 
 def machine() -> str:

@@ -1,5 +1,6 @@
 """The benchmarks' alternation (#12 item 7b/c): every implementation takes every position of
-a round in turn, and ratios are paired within a round."""
+a round in turn, ratios are paired within a round, and the training-set benchmark refuses
+to time a result that is not featureops's."""
 
 from __future__ import annotations
 
@@ -50,3 +51,24 @@ def test_ratios_pair_rounds_and_the_median_is_reported():
     assert describe_ratios(ratios) == "median 2.00x (rounds 2.00x, 1.50x, 3.00x)"
     with pytest.raises(ValueError):
         round_ratios([1.0], [1.0, 2.0])
+
+
+def test_training_set_check_refuses_a_result_that_differs_from_featureops(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from benchmarks.bench_training_set import check_result
+
+    pq.write_table(pa.table({"user_id": [1, 2]}), tmp_path / "spine.parquet")
+    ours = pa.table({"user_id": [1, 2], "f0": [0.5, None]})
+    pq.write_table(ours, tmp_path / "featureops_result.parquet")
+    check_result("featureops", tmp_path)
+    pq.write_table(ours, tmp_path / "naive_result.parquet")
+    check_result("naive", tmp_path)
+    pq.write_table(pa.table({"user_id": [1, 2], "f0": [0.5, 0.7]}),
+                   tmp_path / "naive_result.parquet")
+    with pytest.raises(SystemExit, match="naive's training set differs"):
+        check_result("naive", tmp_path)
+    pq.write_table(pa.table({"user_id": [1, 2, 3]}), tmp_path / "spine.parquet")
+    with pytest.raises(SystemExit, match="2 rows for a 3-row spine"):
+        check_result("featureops", tmp_path)
