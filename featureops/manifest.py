@@ -25,7 +25,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -46,6 +46,7 @@ __all__ = [
     "Exposure",
     "GraphResource",
     "Group",
+    "LazyColumns",
     "Manifest",
     "Metric",
     "Model",
@@ -254,17 +255,53 @@ class Column:
         )
 
 
-def _columns(f: _Fields) -> dict[str, Column]:
-    """Columns in manifest order; a column without ``name`` takes its key (dbt always sets it)."""
-    out: dict[str, Column] = {}
+class LazyColumns(Mapping[str, Column]):
+    """A resource's columns in manifest order, each parsed into a :class:`Column` when first read.
+
+    Names (iteration, ``len``, ``in``) touch no column. Lineage, impact and most audit rules
+    only need the names, and a wide project has hundreds of thousands of documented columns:
+    building them all was most of the load time. A column missing ``name`` takes its key (dbt
+    always sets it). Every column must be an object (checked at load); a bad field inside one
+    raises the same one-line :class:`ManifestShapeError` when that column is first read.
+    """
+
+    __slots__ = ("_raw", "_parsed", "_source", "_path")
+
+    def __init__(self, raw: Mapping[str, Any], source: str, path: str) -> None:
+        self._raw = raw
+        self._parsed: dict[str, Column] = {}
+        self._source = source
+        self._path = path
+
+    def __getitem__(self, key: str) -> Column:
+        column = self._parsed.get(key)
+        if column is None:
+            raw = self._raw[key]
+            if "name" not in raw:
+                raw = {**raw, "name": key}
+            column = Column.from_node(raw, source=self._source, path=f"{self._path}.{key}")
+            self._parsed[key] = column
+        return column
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+def _columns(f: _Fields) -> LazyColumns:
     cols = f.sub("columns")
     for key, col in cols.obj.items():
         if not isinstance(col, dict):
             raise cols._bad(key, "an object", col)
-        if "name" not in col:
-            col = {**col, "name": key}
-        out[key] = Column.from_node(col, source=f.source, path=f"{cols.path}.{key}")
-    return out
+    return LazyColumns(cols.obj, f.source, cols.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +321,7 @@ class Node:
     original_file_path: str = ""
     patch_path: str | None = None
     description: str = ""
-    columns: dict[str, Column] = field(default_factory=dict)
+    columns: Mapping[str, Column] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     fqn: tuple[str, ...] = ()
@@ -497,7 +534,7 @@ class Source:
     source_name: str
     package_name: str = ""
     description: str = ""
-    columns: dict[str, Column] = field(default_factory=dict)
+    columns: Mapping[str, Column] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     loaded_at_field: str | None = None
