@@ -19,8 +19,13 @@ def _warn(messages: list[str]) -> None:
         click.echo(f"warning: {message}", err=True)
 
 
-def _emit(output: Any, out: str | None) -> None:
-    """Write a string to --out (atomically) or stdout; rich renderables to the console."""
+def _emit(output: Any, out: str | None, fmt: str) -> None:
+    """Write a string to --out (atomically) or stdout; rich renderables to the console.
+
+    The text format is for terminals only, even when it is plain lines (a long listing)."""
+    if out and fmt == "text":
+        raise click.UsageError("--out needs a file format (--format json, mermaid, dot, "
+                               "html or openlineage)")
     if isinstance(output, str):
         if out:
             from featureops.files import write_text_atomic
@@ -30,9 +35,6 @@ def _emit(output: Any, out: str | None) -> None:
         else:
             click.echo(output, nl=not output.endswith("\n"))
         return
-    if out:
-        raise click.UsageError("--out needs a file format (--format json, mermaid, dot, "
-                               "html or openlineage)")
     console().print(output)
 
 
@@ -98,7 +100,7 @@ def lineage(node: str | None, direction: str | None, depth: int | None, exposure
     result = reporter.build()
     output = reporter.render(result, fmt)
     _warn(reporter.warnings)
-    _emit(output, out)
+    _emit(output, out, fmt)
 
 
 def _compile(project: Project) -> None:
@@ -127,9 +129,9 @@ def impact(node: str, fmt: str, out: str | None, project: Project) -> None:
     report = impact_of(graph, graph.resolve(node))
     _warn(graph.warnings)
     if fmt == "json":
-        _emit(json.dumps(report.to_dict(), indent=2, default=str), out)
+        _emit(json.dumps(report.to_dict(), indent=2, default=str), out, fmt)
     else:
-        _emit(impact_text(report), out)
+        _emit(impact_text(report), out, fmt)
 
 
 COMMANDS = [lineage, impact]

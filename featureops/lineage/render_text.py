@@ -23,24 +23,46 @@ def _headline(name: str, type_label: str, owner: str = "") -> Text:
     return text
 
 
-def node_lineage_text(graph: RenderGraph) -> Group:
-    """Upstream and downstream nodes by distance (negative = upstream)."""
+#: Past this many rows a listing is printed as plain tab-separated lines: rich measures and
+#: wraps every cell (seconds for a few thousand rows), and nobody reads such a table as one.
+TABLE_MAX_ROWS = 500
+
+
+def plain_lines(title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """A table as a title line naming the columns, then one tab-separated line per row."""
+    return [f"{title} (columns: {', '.join(headers)})",
+            *("\t".join(" ".join(cell.split()) for cell in row) for row in rows)]
+
+
+def node_lineage_text(graph: RenderGraph) -> Group | str:
+    """Upstream and downstream nodes by distance (negative = upstream); plain lines past
+    :data:`TABLE_MAX_ROWS` nodes."""
     root = next((n for n in graph.nodes if n.id == graph.root), None)
     parts: list[Any] = []
     if root is not None:
         parts.append(_headline(root.label, root.type_label, root.details.get("owner", "")))
         if root.details.get("description"):
             parts.append(Text(root.details["description"], style="dim"))
-    table = Table(title=f"{len(graph.nodes)} nodes, {len(graph.edges)} edges", expand=False)
-    for header in ("distance", "type", "name", "owner", "unique_id"):
+    title = f"{len(graph.nodes)} nodes, {len(graph.edges)} edges"
+    headers = ("distance", "type", "name", "owner", "unique_id")
+    rows = [(_distance(node.distance), node.type_label, node.label,
+             node.details.get("owner", ""), node.id)
+            for node in sorted(graph.nodes, key=lambda n: (n.distance, n.type, n.label))
+            if node.id != graph.root]
+    if len(rows) > TABLE_MAX_ROWS:
+        return _as_plain(parts, plain_lines(title, headers, rows))
+    table = Table(title=title, expand=False)
+    for header in headers:
         table.add_column(header, overflow="fold")
-    for node in sorted(graph.nodes, key=lambda n: (n.distance, n.type, n.label)):
-        if node.id == graph.root:
-            continue
-        table.add_row(_distance(node.distance), node.type_label, escape(node.label),
-                      escape(node.details.get("owner", "")), escape(node.id))
+    for row in rows:
+        table.add_row(row[0], row[1], *(escape(cell) for cell in row[2:]))
     parts.append(table)
     return Group(*parts)
+
+
+def _as_plain(parts: list[Any], lines: list[str]) -> str:
+    """Rich Text parts as their plain text, then the lines: one string to print as is."""
+    return "\n".join([*(part.plain for part in parts), *lines]) + "\n"
 
 
 def _distance(distance: int) -> str:
@@ -74,34 +96,37 @@ def column_lineage_text(graph: RenderGraph) -> Group:
     return Group(*parts)
 
 
-def impact_text(report: ImpactReport) -> Group:
+def impact_text(report: ImpactReport) -> Group | str:
+    """Exposures first, then owners, then the other downstream nodes by type; plain lines
+    when the exposures and owners are more than :data:`TABLE_MAX_ROWS` rows."""
     root = report.root
     parts: list[Any] = [_headline(root.name, root.kind or root.type, root.owner),
                         Text(f"{report.total} downstream node(s), {len(report.exposures)} "
                              f"exposure(s)")]
-    if report.exposures:
-        table = Table(title="Exposures (tell these first)")
-        for header in ("exposure", "type", "stage", "maturity", "owner", "email", "via"):
+    exposures = ("Exposures (tell these first)",
+                 ("exposure", "type", "stage", "maturity", "owner", "email", "via"),
+                 [(item.info.name, item.info.exposure_type, item.info.stage or "-",
+                   item.info.maturity or "-", item.info.owner or "-",
+                   item.info.owner_email or "-", " -> ".join(item.path))
+                  for item in report.exposures])
+    owners = ("Owners to notify", ("owner", "email", "exposures", "owned nodes downstream"),
+              [(notice.owner, notice.email or "-", ", ".join(notice.exposures) or "-",
+                _shorten(notice.nodes)) for notice in report.owners])
+    listings = [listing for listing in (exposures, owners) if listing[2]]
+    by_type = [Text.assemble((f"{node_type} ({len(infos)}): ", "bold"),
+                             _shorten(tuple(i.name for i in infos), 40))
+               for node_type, infos in report.by_type.items()]
+    if sum(len(rows) for _, _, rows in listings) > TABLE_MAX_ROWS:
+        lines = [line for listing in listings for line in plain_lines(*listing)]
+        return _as_plain(parts, lines + [text.plain for text in by_type])
+    for title, headers, rows in listings:
+        table = Table(title=title)
+        for header in headers:
             table.add_column(header, overflow="fold")
-        for item in report.exposures:
-            info = item.info
-            table.add_row(escape(info.name), info.exposure_type, info.stage or "-",
-                          info.maturity or "-", escape(info.owner or "-"),
-                          escape(info.owner_email or "-"), escape(" -> ".join(item.path)))
+        for row in rows:
+            table.add_row(*(escape(cell) for cell in row))
         parts.append(table)
-    if report.owners:
-        owners = Table(title="Owners to notify")
-        for header in ("owner", "email", "exposures", "owned nodes downstream"):
-            owners.add_column(header, overflow="fold")
-        for notice in report.owners:
-            owners.add_row(escape(notice.owner), escape(notice.email or "-"),
-                           escape(", ".join(notice.exposures) or "-"),
-                           escape(_shorten(notice.nodes)))
-        parts.append(owners)
-    for node_type, infos in report.by_type.items():
-        parts.append(Text.assemble((f"{node_type} ({len(infos)}): ", "bold"),
-                                   _shorten(tuple(i.name for i in infos), 40)))
-    return Group(*parts)
+    return Group(*parts, *by_type)
 
 
 def _shorten(names: tuple[str, ...], limit: int = 8) -> str:

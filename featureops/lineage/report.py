@@ -122,7 +122,7 @@ class LineageReporter:
         return LineageResult(graph, nodes, is_column=True)
 
     def render(self, result: LineageResult, fmt: str) -> Any:
-        """A string for file formats, a rich renderable for ``text``."""
+        """A string for file formats, a rich renderable for ``text`` (plain lines when long)."""
         if fmt not in FORMATS:
             raise LineageError(f"unknown format `{fmt}`; use one of {', '.join(FORMATS)}")
         if fmt == "openlineage":

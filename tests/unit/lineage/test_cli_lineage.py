@@ -199,3 +199,28 @@ def test_versions_of_a_real_manifest(capsys) -> None:
     data = json.loads(capsys.readouterr().out)
     assert "model.analytics.dim_customers.v1.customer_key" in {n["id"] for n in
                                                                data["nodes"]}
+
+
+def test_long_listings_are_plain_lines_with_the_same_rows(manifest_path: Path, capsys,
+                                                          monkeypatch, tmp_path: Path) -> None:
+    from featureops.lineage import render_text
+
+    assert lineage(manifest_path, "int_orders", "--format", "json") == 0
+    nodes = json.loads(capsys.readouterr().out)["nodes"]
+    monkeypatch.setattr(render_text, "TABLE_MAX_ROWS", 1)
+    assert lineage(manifest_path, "int_orders") == 0
+    out = capsys.readouterr().out
+    assert "┃" not in out and "│" not in out  # no table drawn
+    rows = [line.split("\t") for line in out.splitlines() if "\t" in line]
+    assert sorted(r[4] for r in rows) == sorted(n["id"] for n in nodes if n["id"] !=
+                                                 "model.shop.int_orders")
+    assert ["up 1", "model", "stg_orders"] in [r[:3] for r in rows]
+    assert lineage(manifest_path, "int_orders", "--out", str(tmp_path / "x.txt")) == 2
+    assert not (tmp_path / "x.txt").exists()
+
+    assert run(["impact", "raw.orders", "-m", str(manifest_path)]) == 0
+    out = capsys.readouterr().out
+    assert "┃" not in out and "│" not in out
+    exposures = [line.split("\t") for line in out.splitlines() if "\t" in line][:2]
+    assert [e[0] for e in exposures] == ["churn_model", "sales_dashboard"]
+    assert "growth-ml@example.com" in out and "downstream node(s)" in out
