@@ -32,12 +32,13 @@ class Shape:
     sources: int = 200
 
 
-#: The shapes the benchmark runs: the issue's (5 columns, 5 tests per model), wide models
-#: with little SQL, and narrow models with large compiled SQL and many tests.
+#: The shapes the benchmark runs, each 60-80 MB: the issue's (10,000 models with 5
+#: columns and 5 tests each), wide models (40 columns, little SQL), and narrow models with
+#: large compiled SQL and many tests.
 SHAPES = (
-    Shape("issue"),
-    Shape("wide", columns=40, code_bytes=300, tests_per_model=2),
-    Shape("heavy_sql", columns=2, code_bytes=6_000, tests_per_model=8),
+    Shape("issue", code_bytes=200),
+    Shape("wide", models=4_500, columns=40, code_bytes=300, tests_per_model=2),
+    Shape("heavy_sql", models=5_000, columns=2, code_bytes=6_000, tests_per_model=8),
 )
 
 
