@@ -13,12 +13,10 @@ from rich.table import Table
 from rich.text import Text
 
 from featureops.audit.runner import AuditReport
+from featureops.plain_text import TABLE_MAX_ROWS, one_line, plain_row
 
 FORMATS = ("table", "json", "junit", "markdown")
 _STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-#: Past this many rows, the terminal report is plain lines: laying out a rich table measures
-#: and wraps every cell (about 13 s for 11,000 findings), and nobody reads it as a table.
-TABLE_MAX_ROWS = 500
 
 
 def too_long_for_table(report: AuditReport) -> bool:
@@ -29,19 +27,15 @@ def render_lines(report: AuditReport) -> str:
     """The table's content as one plain line per finding, then the notes and the verdict."""
     lines = [f"Audit of {report.project} ({len(report.findings)} findings; columns: "
              f"severity, rule, resource, problem, fix)"]
-    lines += [f"{f.severity}\t{f.rule}\t{_line(f.name)}\t{_line(f.message)}\t{_line(f.fix)}"
+    lines += [plain_row((f.severity, f.rule, f.name, f.message, f.fix))
               for f in report.findings]
     if report.suppressed:
         lines.append("Suppressed (rule, resource, reason)")
-        lines += [f"suppressed\t{f.rule}\t{_line(f.name)}\t{_line(f.suppressed or '')}"
+        lines += [plain_row(("suppressed", f.rule, f.name, f.suppressed or ""))
                   for f in report.suppressed]
     lines += [f"note: {note}" for note in report.notes]
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
-
-
-def _line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _summary(report: AuditReport) -> str:
@@ -107,7 +101,7 @@ def render_markdown(report: AuditReport) -> str:
 
 
 def _cell(text: str) -> str:
-    return _line(text).replace("|", "\\|")
+    return one_line(text).replace("|", "\\|")
 
 
 def render_junit(report: AuditReport) -> str:

@@ -13,6 +13,7 @@ from rich.tree import Tree
 from featureops.lineage.impact import ImpactReport
 from featureops.lineage.render_model import RenderGraph
 from featureops.lineage.training import TrainingLineage
+from featureops.plain_text import TABLE_MAX_ROWS, plain_row
 
 
 def _headline(name: str, type_label: str, owner: str = "") -> Text:
@@ -23,15 +24,12 @@ def _headline(name: str, type_label: str, owner: str = "") -> Text:
     return text
 
 
-#: Past this many rows a listing is printed as plain tab-separated lines: rich measures and
-#: wraps every cell (seconds for a few thousand rows), and nobody reads such a table as one.
-TABLE_MAX_ROWS = 500
 
 
 def plain_lines(title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     """A table as a title line naming the columns, then one tab-separated line per row."""
     return [f"{title} (columns: {', '.join(headers)})",
-            *("\t".join(" ".join(cell.split()) for cell in row) for row in rows)]
+            *(plain_row(row) for row in rows)]
 
 
 def node_lineage_text(graph: RenderGraph) -> Group | str:
