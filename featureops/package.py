@@ -11,6 +11,7 @@ agree.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from importlib import metadata
@@ -43,6 +44,13 @@ class PackageMacro:
 def package_dir() -> Path:
     """The dbt package shipped with this Python package (a `local:` packages.yml path)."""
     return Path(__file__).resolve().parent / "dbt_package"
+
+
+def local_entry_line() -> str:
+    """The packages.yml list item installing the shipped package, with a comment naming
+    this version. The path is a JSON string, a valid YAML scalar whatever characters it
+    holds (spaces, `#`, `: `)."""
+    return f"- local: {json.dumps(str(package_dir()))}  # featureops {cli_version()}"
 
 
 def cli_version() -> str:

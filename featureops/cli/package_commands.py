@@ -11,13 +11,12 @@ import click
 def package_path(as_entry: bool) -> None:
     """Print where the featureops dbt package shipped with this install is, for a
     `local:` entry in packages.yml (then run `dbt deps`)."""
-    from featureops.package import cli_version, package_dir
+    from featureops.package import local_entry_line, package_dir
 
-    path = package_dir()
     if as_entry:
-        click.echo(f"packages:\n  - local: {path}  # featureops {cli_version()}")
+        click.echo(f"packages:\n  {local_entry_line()}")
     else:
-        click.echo(str(path))
+        click.echo(str(package_dir()))
 
 
 COMMANDS = [package_path]

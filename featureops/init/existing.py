@@ -8,7 +8,6 @@ checked by parsing the result, which must equal the old data plus the one additi
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ import yaml
 
 from featureops.files import write_text_atomic
 from featureops.init.errors import InitError
-from featureops.package import PACKAGE_NAME, cli_version, package_dir
+from featureops.package import PACKAGE_NAME, local_entry_line, package_dir
 
 #: Where dbt reads package entries from (the first that exists; else packages.yml is made).
 PACKAGE_FILES = ("packages.yml", "dependencies.yml")
@@ -76,9 +75,7 @@ def package_entry() -> dict[str, str]:
 
 
 def _package_entry_lines() -> list[str]:
-    # A JSON string is a valid YAML scalar, whatever characters the path holds.
-    return [f"- local: {json.dumps(str(package_dir()))}  # featureops {cli_version()}: "
-            "`featureops package-path` prints this path\n"]
+    return [f"{local_entry_line()}: `featureops package-path` prints this path\n"]
 
 
 def _package_edit(project_dir: Path, result: AdoptResult) -> _Edit | None:

@@ -77,3 +77,17 @@ def test_package_path_prints_the_folder_and_the_packages_yml_entry() -> None:
     assert Path(run().strip()) == package_dir()
     entry = yaml.safe_load(run("--packages-yml"))
     assert entry == {"packages": [{"local": str(package_dir())}]}
+
+
+def test_the_packages_yml_entry_is_valid_yaml_for_any_path(monkeypatch) -> None:
+    """A site-packages path with a space, ` #` or `: ` must not be cut or misread by YAML
+    (printed unquoted, `/opt/my env #2/x: y` parsed as a mapping or lost its tail)."""
+    from click.testing import CliRunner
+
+    from featureops import package
+    from featureops.cli import cli
+
+    odd = Path("/opt/my env #2/site: packages/featureops/dbt_package")
+    monkeypatch.setattr(package, "package_dir", lambda: odd)
+    printed = CliRunner().invoke(cli, ["package-path", "--packages-yml"]).output
+    assert yaml.safe_load(printed) == {"packages": [{"local": str(odd)}]}
