@@ -114,7 +114,9 @@ def _materialize_view(view: FeatureView, warehouse: Warehouse, store: OnlineStor
     window = Window.for_view(view, end, live.end_time if mode == "incremental" and live else None)
     columns = (*view.entities, view.timestamp, *features)
     query = warehouse.latest_query(view, window, columns)
-    task = bar.add_task(view.name, total=warehouse.count_entities(view, window))
+    # the count is a second pass over the window: only for a bar that is shown
+    total = None if bar.disable else warehouse.count_entities(view, window)
+    task = bar.add_task(view.name, total=total)
     batches = _advancing(prefetch(encoded(warehouse.batches(query, batch_size, view), layout,
                                           view.timestamp, where)), bar, task)
     if mode == "incremental":

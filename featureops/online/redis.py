@@ -4,7 +4,8 @@ Each view version's records are plain string keys ``<prefix>:<view>:<version>:<e
 where the prefix defaults to ``featureops:<dbt project name>`` so that two projects
 sharing one Redis never read or overwrite each other's keys
 holding encoded records (one GET/MGET per lookup, no per-field hashes). Full runs write
-with ``MSET`` commands framed in bulk (``redis_protocol``); the pointer flip, upserts and
+with ``MSET`` commands framed in bulk (``redis_protocol``) and sent a batch ahead of their
+replies (``redis_writes``); the pointer flip, upserts and
 reads are Lua scripts, so each is atomic and a read of several views is one round trip.
 Connection settings come from the environment only (``FEATUREOPS_REDIS_URL``,
 ``FEATUREOPS_REDIS_PASSWORD``, ``FEATUREOPS_REDIS_TLS=1``).
@@ -12,6 +13,7 @@ Connection settings come from the environment only (``FEATUREOPS_REDIS_URL``,
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -43,6 +45,7 @@ from featureops.online.encoding import EncodedBatch
 from featureops.online.layout import RecordLayout
 from featureops.online.redis_async import AsyncReads
 from featureops.online.redis_protocol import mset_commands
+from featureops.online.redis_writes import BulkWriter
 from featureops.online.similarity_cache import MatrixCache
 from featureops.project import project_name
 from featureops.spec import IDENTIFIER_PATTERN
@@ -197,34 +200,23 @@ class RedisOnlineStore(OnlineStore):
         prefix = f"{base}:{build.version}:".encode()
         buffers, commands = mset_commands(batch.keys, batch.values, prefix,
                                           self.config.mset_chunk)
-        self._call(lambda: self._send_all(buffers, commands))
+        if build.handle is None:
+            build.handle = BulkWriter(self.client.connection_pool, self._where)
+        self._call(lambda: build.handle.send(buffers, commands))
         build.track(batch)
         self.heartbeat(build)
 
-    def _send_all(self, buffers: list[bytes | memoryview], replies: int) -> None:
-        """Send pre-framed commands on one connection, then read every reply."""
-        pool = self.client.connection_pool
-        connection = pool.get_connection()
-        try:
-            connection.send_packed_command(buffers, check_health=False)
-            errors = []
-            for _ in range(replies):
-                try:
-                    connection.read_response()
-                except ResponseError as error:
-                    errors.append(error)
-            if errors:
-                raise OnlineStoreError(f"{self._where} refused a write: {errors[0]}")
-        except BaseException:
-            connection.disconnect()  # unread replies would poison the next user
-            raise
-        finally:
-            pool.release(connection)
+    def _finish_writes(self, build: VersionBuild) -> None:
+        """Wait for every write of the build to be acknowledged (a refused one raises)."""
+        writer, build.handle = build.handle, None
+        if writer is not None:
+            self._call(writer.finish)
 
     def publish_version(self, build: VersionBuild, end_time: datetime | None,
                         mode: str = "full") -> VersionState:
         base = self._base(build.view)
         fingerprint = build.layout.fingerprint
+        self._finish_writes(build)
         try:
             self._merge_pushed(build)
             state = new_state(build, end_time, mode, datetime.now(timezone.utc))
@@ -266,6 +258,8 @@ class RedisOnlineStore(OnlineStore):
 
     def abort_version(self, build: VersionBuild) -> None:
         base = self._base(build.view)
+        with contextlib.suppress(OnlineStoreError):  # a refused write: being dropped anyway
+            self._finish_writes(build)  # no write of the build may land after the delete
         self._delete_matching(f"{base}:{build.version}:*")
         self._call(lambda: self.client.delete(
             f"{base}:_state:{build.version}", f"{base}:_journal:{build.version}",
