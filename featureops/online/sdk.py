@@ -91,6 +91,51 @@ class OnlineFeatures:
 
         return pd.DataFrame(self.to_dict())
 
+    def to_columns(self) -> OnlineColumns:
+        """The same answer column by column (kinds unknown)."""
+        columns = []
+        for j in range(len(self.feature_refs)):
+            cells = [row[j] for row in self.values]
+            events = [c.event_at for c in cells]
+            columns.append(FeatureColumn(
+                [c.value for c in cells], events, [c.status for c in cells], None,
+                [None if e is None else datetime_to_micros(e) for e in events]))
+        return OnlineColumns(self.feature_refs, self.entity_names, self.entity_rows, columns,
+                             [ref.partition(":")[0] for ref in self.feature_refs],
+                             self.service, self.offline_views)
+
+
+class FeatureColumn(NamedTuple):
+    """One feature for every entity of an answer. Columns of one view share their
+    ``event_at`` and ``statuses`` lists (a record has one timestamp and one status)."""
+
+    values: list[Any]
+    event_at: list[datetime | None]
+    statuses: list[str]
+    kind: Kind | None  # the stored kind; None when unknown (not stored, or not found)
+    event_micros: list[int | None]  # event_at in microseconds (cheap to log)
+
+
+@dataclass
+class OnlineColumns:
+    """An answer column by column: what the feature server encodes, counts and logs
+    without making one object per value."""
+
+    feature_refs: list[str]
+    entity_names: list[str]
+    entity_rows: list[tuple[Any, ...]]
+    columns: list[FeatureColumn]  # one per feature reference
+    feature_views: list[str]  # the view of each feature reference
+    service: str | None = None
+    offline_views: list[str] = field(default_factory=list)
+
+    def to_features(self) -> OnlineFeatures:
+        cells = [[FeatureValue(*cell) for cell in zip(c.values, c.event_at, c.statuses,
+                                                      strict=True)] for c in self.columns]
+        values = [list(row) for row in zip(*cells, strict=True)] if cells else []
+        return OnlineFeatures(self.feature_refs, self.entity_names, self.entity_rows, values,
+                              self.service, self.offline_views)
+
 
 @dataclass(frozen=True)
 class _ViewPlan:
@@ -108,6 +153,7 @@ class _Plan:
     entity_names: tuple[str, ...]
     entity_kinds: tuple[Kind, ...]
     offline_views: list[str]
+    ref_views: list[str]  # the view of each reference
 
 
 class _Lookup(NamedTuple):
@@ -143,7 +189,7 @@ class OnlineFeatureClient:
                             entities: Mapping[str, Sequence[Any]] | None = None,
                             as_of: datetime | None = None) -> OnlineFeatures:
         lookup = self._lookup(features, exposure, entities, as_of)
-        return self._answer(lookup, self.store.read(lookup.reads))
+        return self._answer(lookup, self.store.read(lookup.reads)).to_features()
 
     async def get_online_features_async(self, features: Sequence[str] | None = None,
                                         exposure: str | None = None,
@@ -151,6 +197,14 @@ class OnlineFeatureClient:
                                         as_of: datetime | None = None) -> OnlineFeatures:
         """``get_online_features`` for an event loop: the read never blocks it (inline
         when the store's reads cannot wait, else ``OnlineStore.read_async``)."""
+        answer = await self.get_online_columns_async(features, exposure, entities, as_of)
+        return answer.to_features()
+
+    async def get_online_columns_async(self, features: Sequence[str] | None = None,
+                                       exposure: str | None = None,
+                                       entities: Mapping[str, Sequence[Any]] | None = None,
+                                       as_of: datetime | None = None) -> OnlineColumns:
+        """``get_online_features_async``, column by column (the feature server's form)."""
         lookup = self._lookup(features, exposure, entities, as_of)
         snapshots = (self.store.read(lookup.reads) if self.store.inline_reads
                      else await self.store.read_async(lookup.reads))
@@ -165,13 +219,13 @@ class OnlineFeatureClient:
                  for vp in plan.views]
         return _Lookup(plan, rows, reads, _now_micros(as_of), exposure)
 
-    def _answer(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot]) -> OnlineFeatures:
+    def _answer(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot]) -> OnlineColumns:
         plan = lookup.plan
-        values: list[list[FeatureValue]] = [[] for _ in lookup.rows]
+        columns: list[FeatureColumn] = []
         for vp, snapshot in zip(plan.views, snapshots, strict=True):
-            self._fill(vp, snapshot, lookup.now, values)
-        return OnlineFeatures(plan.refs, list(plan.entity_names), lookup.rows, values,
-                              lookup.exposure, plan.offline_views)
+            columns.extend(self._view_columns(vp, snapshot, lookup.now))
+        return OnlineColumns(plan.refs, list(plan.entity_names), lookup.rows, columns,
+                             plan.ref_views, lookup.exposure, plan.offline_views)
 
     # --- planning (cached per feature list) -------------------------------------------
 
@@ -222,7 +276,7 @@ class OnlineFeatureClient:
         if not views:
             raise OnlineRequestError("none of the requested feature views is online")
         return _Plan(tuple(views), refs, tuple(entity_kinds), tuple(entity_kinds.values()),
-                     offline)
+                     offline, [ref.partition(":")[0] for ref in refs])
 
     # --- decoding ---------------------------------------------------------------------
 
@@ -234,31 +288,54 @@ class OnlineFeatureClient:
                 self._codecs[layout] = cached
         return cached
 
-    def _fill(self, vp: _ViewPlan, snapshot: ViewSnapshot, now: int,
-              values: list[list[FeatureValue]]) -> None:
-        missing = FeatureValue(None, None, NOT_FOUND)
+    def _view_columns(self, vp: _ViewPlan, snapshot: ViewSnapshot,
+                      now: int) -> list[FeatureColumn]:
+        """The columns of one view's features: each record decoded once; the view's
+        entities share one list of timestamps and one of statuses."""
+        count = len(snapshot.records)
         if snapshot.state is None:
-            for row in values:
-                row.extend([missing] * len(vp.features))
-            return
+            return [_missing(count) for _ in vp.features]
         codec, positions = self._codec(snapshot.state.layout)
-        indices = [positions.get(name) for name in vp.features]
         ttl = _micros(vp.ttl)
         fresh_status = PRESENT
         newest = snapshot.max_event_micros
         if vp.freshness is not None and (newest is None or now - newest > _micros(vp.freshness)):
             fresh_status = STALE
-        for row, record in zip(values, snapshot.records, strict=True):
+        rows: list[list[Any] | None] = []
+        events: list[datetime | None] = []
+        micros: list[int | None] = []
+        statuses: list[str] = []
+        for record in snapshot.records:
             if record is None:
-                row.extend([missing] * len(indices))
+                rows.append(None)
+                events.append(None)
+                micros.append(None)
+                statuses.append(NOT_FOUND)
                 continue
             event_micros, decoded = codec.decode(record)
-            event_at = micros_to_datetime(event_micros)
+            events.append(micros_to_datetime(event_micros))
+            micros.append(event_micros)
             if ttl is not None and now - event_micros > ttl:
-                row.extend([FeatureValue(None, event_at, OUTSIDE_TTL)] * len(indices))
-                continue
-            row.extend(FeatureValue(None, None, NOT_FOUND) if i is None
-                       else FeatureValue(decoded[i], event_at, fresh_status) for i in indices)
+                rows.append(None)  # withheld: never served as present
+                statuses.append(OUTSIDE_TTL)
+            else:
+                rows.append(decoded)
+                statuses.append(fresh_status)
+        fields = snapshot.state.layout.fields
+        columns = []
+        for name in vp.features:
+            i = positions.get(name)
+            if i is None:  # not in the version the store holds
+                columns.append(_missing(count))
+            else:
+                columns.append(FeatureColumn([None if row is None else row[i] for row in rows],
+                                             events, statuses, fields[i].kind, micros))
+        return columns
+
+
+def _missing(count: int) -> FeatureColumn:
+    nothing = [None] * count
+    return FeatureColumn(nothing, nothing, [NOT_FOUND] * count, None, nothing)
 
 
 def not_online(view: str) -> OnlineRequestError:

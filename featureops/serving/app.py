@@ -26,11 +26,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -43,13 +41,13 @@ from starlette.requests import ClientDisconnect
 
 from featureops.alerts.served import served_value_alerts
 from featureops.online.base import StoreBusyError, StoreUnavailableError
-from featureops.online.sdk import OnlineFeatureClient, OnlineFeatures, OnlineRequestError
+from featureops.online.sdk import OnlineColumns, OnlineFeatureClient, OnlineRequestError
 from featureops.online.similarity import find_similar
 from featureops.project import Project
 from featureops.serving.auth import authorized, require_token
 from featureops.serving.limits import BodySizeLimit
-from featureops.serving.log import ServingLogWriter, log_dir
-from featureops.serving.log_queue import ServingLogQueue
+from featureops.serving.log import log_dir, next_request_id
+from featureops.serving.log_pipe import ServingLogPipe
 from featureops.serving.metrics import MetricsMiddleware, ServingMetrics
 from featureops.serving.models import (
     ErrorResponse,
@@ -81,14 +79,18 @@ class ServingContext:
     client: OnlineFeatureClient
     settings: ServingSettings
     metrics: ServingMetrics
-    log: ServingLogQueue | None
+    log: ServingLogPipe | None
     tokens: tuple[str, ...]
     store_calls: StoreCalls
 
 
+def encode_json(content: Any) -> bytes:
+    return orjson.dumps(content, option=orjson.OPT_UTC_Z | orjson.OPT_SERIALIZE_NUMPY)
+
+
 class ORJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_UTC_Z | orjson.OPT_SERIALIZE_NUMPY)
+        return encode_json(content)
 
 
 def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
@@ -99,11 +101,11 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
     settings = settings or load_serving_settings(project)
     client = client or OnlineFeatureClient(project)
     metrics = ServingMetrics()
-    log = (ServingLogQueue(ServingLogWriter(log_dir(project.project_dir, settings.log_dir),
-                                            settings.log_sample_rate),
-                           capacity=settings.log_buffer_requests,
-                           flush_seconds=settings.log_flush_seconds,
-                           on_drop=metrics.log_dropped.inc) if serving_log else None)
+    log = (ServingLogPipe(log_dir(project.project_dir, settings.log_dir),
+                          sample_rate=settings.log_sample_rate,
+                          capacity_bytes=settings.log_buffer_bytes,
+                          flush_seconds=settings.log_flush_seconds,
+                          on_drop=metrics.log_dropped.inc) if serving_log else None)
     context = ServingContext(project, client, settings, metrics, log,
                              tuple(tokens) if tokens is not None else configured_tokens(),
                              StoreCalls(client.store, settings, metrics))
@@ -113,7 +115,7 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
         if context.log:
-            context.log.start()
+            await context.log.start()
         alerting = asyncio.create_task(alerts()) if alerts else None
         try:
             yield
@@ -121,8 +123,8 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
             if alerting:
                 alerting.cancel()
             await context.store_calls.close()
-            if context.log:  # a clean stop writes every queued response
-                await asyncio.to_thread(context.log.close)
+            if context.log:  # a clean stop writes every response handed over
+                await context.log.close()
 
     app = FastAPI(title="featureops feature server", version="1", lifespan=lifespan,
                   default_response_class=ORJSONResponse,
@@ -207,12 +209,14 @@ def _core_router(context: ServingContext) -> APIRouter:
     async def features(request: Request) -> ORJSONResponse:
         body: FeaturesRequest = await _parse(request, FeaturesRequest)
         _check_entities(body, context.settings.max_entities)
-        response = await calls.lookup(lambda: context.client.get_online_features_async(
+        response = await calls.lookup(lambda: context.client.get_online_columns_async(
             body.features, body.service_name, body.entities, body.as_of))
-        request_id = uuid.uuid4().hex
-        _count_statuses(context, response)
-        _log(context, response, request_id)
-        return ORJSONResponse(_feast_shape(response, request_id))
+        request_id = next_request_id()
+        context.metrics.count_columns(response)
+        payload = encode_json(_feast_shape(response, request_id))
+        if context.log is not None and context.log.sampled():
+            context.log.submit(payload, response)  # a hand-off of the encoded answer
+        return Response(payload, media_type="application/json")
 
     @router.post("/similar", dependencies=secured, summary="Nearest entities by embedding",
                  openapi_extra={**_body_schema(SimilarRequest), **bearer},
@@ -269,28 +273,15 @@ def _check_entities(body: FeaturesRequest, limit: int) -> None:
                                         "request (serving.max_entities)")
 
 
-def _count_statuses(context: ServingContext, response: OnlineFeatures) -> None:
-    context.metrics.count_values(response.feature_refs, response.values)
-
-
-def _log(context: ServingContext, response: OnlineFeatures, request_id: str) -> None:
-    # only a hand-off: rows and Parquet are made by the log's writer thread
-    if context.log is not None and context.log.sampled():
-        context.log.submit(response, request_id, datetime.now(timezone.utc))
-
-
-def _feast_shape(response: OnlineFeatures, request_id: str) -> dict[str, Any]:
+def _feast_shape(response: OnlineColumns, request_id: str) -> dict[str, Any]:
     """Feast's column-oriented response: entity key columns, then one column per feature,
-    each with values, statuses and event timestamps."""
+    each with values, statuses and event timestamps (the answer's own lists)."""
+    count = len(response.entity_rows)
     results = [{"values": [row[i] for row in response.entity_rows],
-                "statuses": ["present"] * len(response.entity_rows),
-                "event_timestamps": [None] * len(response.entity_rows)}
+                "statuses": ["present"] * count, "event_timestamps": [None] * count}
                for i in range(len(response.entity_names))]
-    for j in range(len(response.feature_refs)):
-        column = [row[j] for row in response.values]
-        results.append({"values": [v.value for v in column],
-                        "statuses": [v.status for v in column],
-                        "event_timestamps": [v.event_at for v in column]})
+    results.extend({"values": column.values, "statuses": column.statuses,
+                    "event_timestamps": column.event_at} for column in response.columns)
     metadata: dict[str, Any] = {"feature_names": [*response.entity_names,
                                                   *response.feature_refs]}
     if response.service:

@@ -8,9 +8,9 @@ temporary name and renamed, so readers never see a partial file. Long format, on
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
-import random
 import threading
 import uuid
 from collections.abc import Iterable
@@ -23,7 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from featureops.files import replacing
-from featureops.online.sdk import OnlineFeatures
+from featureops.online.encoding import datetime_to_micros
+from featureops.online.sdk import OnlineColumns, OnlineFeatures
 
 LOG_DIR_ENV = "FEATUREOPS_SERVING_LOG_DIR"
 DEFAULT_LOG_DIR = "data/serving_log"
@@ -57,76 +58,105 @@ def entity_key_json(names: list[str], values: tuple[Any, ...]) -> str:
                         option=orjson.OPT_SORT_KEYS).decode()
 
 
-def _naive_utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+def entity_keys_json(names: list[str], rows: list[tuple[Any, ...]]) -> list[str]:
+    """``entity_key_json`` of every row; one integer key, the common case, by formatting."""
+    if len(names) == 1 and all(type(row[0]) is int for row in rows):
+        prefix = "{" + orjson.dumps(names[0]).decode() + ":"
+        return [f"{prefix}{row[0]}}}" for row in rows]
+    return [entity_key_json(names, row) for row in rows]
 
 
 class ServingLogWriter:
     """Buffers sampled responses and writes them as Parquet files.
 
     Thread-safe. Rows are flushed when ``flush_rows`` are buffered, by ``flush()``, and by
-    ``close()``; a server also calls ``flush()`` periodically.
+    ``close()``; a server's writer process also calls ``flush()`` periodically. Buffered
+    rows become Arrow record batches every ``batch_rows`` rows (compact while they wait).
     """
 
-    def __init__(self, directory: Path, sample_rate: float = 1.0, flush_rows: int = 50_000,
-                 seed: int | None = None) -> None:
-        if not 0.0 <= sample_rate <= 1.0:
-            raise ValueError(f"sample rate must be within [0, 1], got {sample_rate}")
+    def __init__(self, directory: Path, flush_rows: int = 50_000,
+                 batch_rows: int = 256) -> None:
         self.directory = directory
-        self.sample_rate = sample_rate
         self.flush_rows = flush_rows
-        self._random = random.Random(seed)
-        self._columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+        self.batch_rows = batch_rows
+        self._columns: dict[str, list[Any]] = _empty_columns()
+        self._batches: list[pa.RecordBatch] = []
+        self._buffered = 0
+        self._refs: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self.files_written: list[Path] = []
 
-    def sampled(self) -> bool:
-        """Whether to log the next response (the sample is per request)."""
-        return self.sample_rate >= 1.0 or self._random.random() < self.sample_rate
-
     def append(self, response: OnlineFeatures, *, request_id: str | None = None,
                served_at: datetime | None = None, service: str | None = None) -> int:
         """Add every (entity, feature) of one response; return the number of rows."""
-        request_id = request_id or uuid.uuid4().hex
-        served = _naive_utc(served_at or datetime.now(timezone.utc))
-        service = service if service is not None else response.service
-        views_features = [ref.split(":", 1) for ref in response.feature_refs]
-        rows: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
-        for entity, values in zip(response.entity_rows, response.values, strict=True):
-            key = entity_key_json(response.entity_names, entity)
-            for (view, feature), value in zip(views_features, values, strict=True):
-                number, text = _split_value(value.value)
-                rows["request_id"].append(request_id)
-                rows["served_at"].append(served)
-                rows["service"].append(service)
-                rows["feature_view"].append(view)
-                rows["feature"].append(feature)
-                rows["entity_key"].append(key)
-                rows["value_double"].append(number)
-                rows["value_text"].append(text)
-                rows["status"].append(value.status)
-                rows["event_at"].append(_naive_utc(value.event_at))
+        return self.append_columns(response.to_columns(), request_id=request_id,
+                                   served_at=served_at, service=service)
+
+    def append_columns(self, answer: OnlineColumns, *, request_id: str | None = None,
+                       served_at: datetime | None = None, service: str | None = None) -> int:
+        """``append`` for an answer in columns (the server's form): rows go feature by
+        feature, each column extended whole; values become Arrow arrays in batches."""
+        request_id = request_id or next_request_id()
+        served = datetime_to_micros(served_at or datetime.now(timezone.utc))
+        service = service if service is not None else answer.service
+        views, features = self._split_refs(answer.feature_refs)
+        entities = len(answer.entity_rows)
+        count = entities * len(answer.columns)
+        keys = entity_keys_json(answer.entity_names, answer.entity_rows)
+        nones = [None] * entities
+        rows: dict[str, list[Any]] = _empty_columns()
+        for view, feature, column in zip(views, features, answer.columns, strict=True):
+            if len(column.values) != entities:
+                raise ValueError(f"column {view}:{feature} has {len(column.values)} values "
+                                 f"for {entities} entities")
+            numbers, texts = _split_column(column.kind, column.values, nones)
+            rows["value_double"].extend(numbers)
+            rows["value_text"].extend(texts)
+            rows["status"].extend(column.statuses)
+            rows["event_at"].extend(column.event_micros)  # integers: cheap to convert
+            rows["feature_view"].extend([view] * entities)
+            rows["feature"].extend([feature] * entities)
+            rows["entity_key"].extend(keys)
+        rows["request_id"] = [request_id] * count
+        rows["served_at"] = [served] * count
+        rows["service"] = [service] * count
         with self._lock:
-            for name, column in rows.items():
-                self._columns[name].extend(column)
-            buffered = len(self._columns["request_id"])
+            for name, values in rows.items():
+                self._columns[name].extend(values)
+            self._buffered += count
+            if len(self._columns["request_id"]) >= self.batch_rows:
+                self._seal()
+            buffered = self._buffered
         if buffered >= self.flush_rows:
             self.flush()
-        return len(rows["request_id"])
+        return count
+
+    def _split_refs(self, refs: list[str]) -> tuple[list[str], list[str]]:
+        key = tuple(refs)
+        split = self._refs.get(key)
+        if split is None:
+            pairs = [ref.split(":", 1) for ref in refs]
+            split = self._refs[key] = ([view for view, _ in pairs],
+                                       [feature for _, feature in pairs])
+        return split
+
+    def _seal(self) -> None:
+        """Turn the buffered lists into one record batch (caller holds the lock)."""
+        columns, self._columns = self._columns, _empty_columns()
+        if columns["request_id"]:
+            self._batches.append(pa.RecordBatch.from_arrays(
+                [_arrow(columns[field.name], field.type) for field in SCHEMA], schema=SCHEMA))
 
     def flush(self) -> Path | None:
         """Write the buffered rows as one file (atomically); None when there were none."""
         with self._flush_lock:
             with self._lock:
-                columns = self._columns
-                if not columns["request_id"]:
-                    return None
-                self._columns = {name: [] for name in SCHEMA.names}
-            table = pa.table({name: pa.array(columns[name], type=SCHEMA.field(name).type)
-                              for name in SCHEMA.names}, schema=SCHEMA)
+                self._seal()
+                batches, self._batches, self._buffered = self._batches, [], 0
+            if not batches:
+                return None
+            table = pa.Table.from_batches(batches, schema=SCHEMA)
             self.directory.mkdir(parents=True, exist_ok=True)
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
             final = self.directory / f"serving_log_{stamp}_{uuid.uuid4().hex[:8]}.parquet"
@@ -139,15 +169,47 @@ class ServingLogWriter:
         self.flush()
 
 
-def _split_value(value: Any) -> tuple[float | None, str | None]:
-    """(value_double, value_text): numbers and booleans as double, strings as text."""
-    if isinstance(value, bool):
-        return float(value), None
-    if isinstance(value, (int, float)):
-        return float(value), None
-    if isinstance(value, str):
-        return None, value
-    return None, None
+_NUMBERS = (bool, int, float)  # logged as value_double (booleans as 0/1)
+_NUMBER_KINDS = frozenset({"int", "float", "bool"})
+_VALUELESS_KINDS = frozenset({"timestamp", "date", "vector"})  # neither double nor text
+_process_prefix = os.urandom(8).hex()
+_request_numbers = itertools.count()
+
+
+def next_request_id() -> str:
+    """A request id unique across processes (a random prefix per process, then a
+    counter): 32 hex digits like a UUID, without a system call per request."""
+    return f"{_process_prefix}{next(_request_numbers):016x}"
+
+
+def _split_column(kind: str | None, values: list[Any], nones: list[None]
+                  ) -> tuple[list[Any], list[Any]]:
+    """(value_double, value_text) of one feature column: whole lists by stored kind; value
+    by value when the kind is unknown or JSON."""
+    if kind in _NUMBER_KINDS:
+        return values, nones
+    if kind == "string":
+        return nones, values
+    if kind in _VALUELESS_KINDS:
+        return nones, nones
+    return ([float(v) if isinstance(v, _NUMBERS) else None for v in values],
+            [v if isinstance(v, str) else None for v in values])
+
+
+def _arrow(values: list[Any], kind: pa.DataType) -> pa.Array:
+    if pa.types.is_timestamp(kind):  # held as microseconds: a cast, no datetime objects
+        return pa.array(values, type=pa.int64()).cast(kind)
+    try:
+        return pa.array(values, type=kind)
+    except pa.ArrowInvalid:
+        if kind != pa.float64():
+            raise
+        # integers beyond 2**53 are not converted implicitly: round them as float() does
+        return pa.array([None if v is None else float(v) for v in values], type=kind)
+
+
+def _empty_columns() -> dict[str, list[Any]]:
+    return {name: [] for name in SCHEMA.names}
 
 
 def append_served(responses: OnlineFeatures | Iterable[OnlineFeatures], *,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter as Tally
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+if TYPE_CHECKING:
+    from featureops.online.sdk import OnlineColumns
 
 # Sub-millisecond buckets: lookups take tens to hundreds of microseconds.
 LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
@@ -42,13 +44,18 @@ class ServingMetrics:
             registry=self.registry)
         self.store_up.set(1)
 
-    def count_values(self, feature_refs: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Count one answer's values (``rows[entity][feature]``, each with a ``status``)
-        per view and status."""
-        views = [ref.partition(":")[0] for ref in feature_refs]
-        counts = Tally(zip(views * len(rows), (value.status for row in rows for value in row),
-                           strict=True))
-        for labels, count in counts.items():
+    def count_columns(self, answer: OnlineColumns) -> None:
+        """Count one answer's values per view and status. A view's columns share one
+        statuses list, so each view's statuses are tallied once."""
+        totals: Tally[tuple[str, str]] = Tally()
+        tallied: Any = None
+        counts: Tally[str] = Tally()
+        for view, column in zip(answer.feature_views, answer.columns, strict=True):
+            if column.statuses is not tallied:
+                tallied, counts = column.statuses, Tally(column.statuses)
+            for status, count in counts.items():
+                totals[(view, status)] += count
+        for labels, count in totals.items():
             child = self._value_children.get(labels)
             if child is None:
                 child = self._value_children[labels] = self.values.labels(*labels)

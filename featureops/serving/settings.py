@@ -27,9 +27,10 @@ class ServingSettings(BaseModel):
                                    description="Share of requests written to the serving log.")
     log_dir: str | None = Field(default=None, description="Serving log directory.")
     log_flush_seconds: float = Field(default=5.0, gt=0, description="Serving log flush period.")
-    log_buffer_requests: int = Field(
-        default=10_000, ge=1, description="Responses queued for the serving log's writer; "
-        "past it responses are dropped from the log (counted), never waited for.")
+    log_buffer_bytes: int = Field(
+        default=8 << 20, ge=0, description="Bytes of responses waiting for the serving "
+        "log's writer process (beyond the pipe's 1 MiB); past it responses are dropped from "
+        "the log (counted), never waited for.")
     store_retry_seconds: float = Field(
         default=1.0, ge=0, description="After the store fails, answer 503 without retrying "
         "for this long (fast failure while it is down).")

@@ -1,0 +1,144 @@
+"""The serving log's writer process: reads framed responses from its standard input and
+writes them as serving-log Parquet files (``ServingLogWriter``).
+
+    python -m featureops.serving.log_process DIRECTORY FLUSH_SECONDS
+
+It runs beside the feature server (``featureops.serving.log_pipe`` starts one per server
+process) so that building rows and writing Parquet never take the server's interpreter
+lock: a thread in the server would, and each hand-over of the lock delayed requests.
+
+A frame is ``FRAME`` (two lengths), a JSON header ``[served_at microseconds, kinds,
+entity key columns]`` and the response body exactly as the client received it (Feast's
+column shape; see ``featureops.serving.app``). It writes a file every ``FLUSH_SECONDS``
+and at 50,000 rows, and everything it holds when its input closes (the server stopped,
+or died). A frame it cannot read is reported on standard error and skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import struct
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from featureops.online.encoding import datetime_to_micros, micros_to_datetime
+from featureops.online.sdk import FeatureColumn, OnlineColumns
+from featureops.serving.log import ServingLogWriter
+
+FRAME = struct.Struct("<II")  # header length, body length
+#: one letter per feature column: how its values are logged (see ``log._split_column``)
+KIND_LETTERS = {"int": "n", "float": "n", "bool": "n", "string": "s", "timestamp": "x",
+                "date": "x", "vector": "x", "json": "j"}
+_LETTER_KINDS = {"n": "float", "s": "string", "x": "vector", "j": None, "?": None}
+READ_BYTES = 1 << 20
+
+
+def kinds_of(answer: OnlineColumns) -> str:
+    return "".join(KIND_LETTERS.get(column.kind or "", "?") for column in answer.columns)
+
+
+def frame(served_micros: int, kinds: str, entity_columns: int, body: bytes) -> bytes:
+    header = orjson.dumps([served_micros, kinds, entity_columns])
+    return b"".join((FRAME.pack(len(header), len(body)), header, body))
+
+
+def answer_of(header: bytes, body: bytes) -> tuple[OnlineColumns, str, datetime]:
+    """The logged answer of one frame: its columns, request id and serving time."""
+    served_micros, kinds, entity_columns = orjson.loads(header)
+    response = orjson.loads(body)
+    names = response["metadata"]["feature_names"]
+    results = response["results"]
+    if len(kinds) != len(names) - entity_columns or len(results) != len(names):
+        raise ValueError(f"{len(names)} feature names, {len(results)} result columns and "
+                         f"{len(kinds)} kinds do not match")
+    refs = names[entity_columns:]
+    rows = list(zip(*(results[i]["values"] for i in range(entity_columns)), strict=True))
+    parsed: dict[str | None, int | None] = {None: None}
+    columns = []
+    for letter, result in zip(kinds, results[entity_columns:], strict=True):
+        micros = []
+        for stamp in result["event_timestamps"]:
+            if stamp not in parsed:  # a view's columns repeat the same timestamps
+                parsed[stamp] = datetime_to_micros(datetime.fromisoformat(stamp))
+            micros.append(parsed[stamp])
+        columns.append(FeatureColumn(result["values"], [], result["statuses"],
+                                     _LETTER_KINDS[letter], micros))
+    answer = OnlineColumns(refs, names[:entity_columns], rows, columns,
+                           [ref.partition(":")[0] for ref in refs],
+                           response["metadata"].get("service"))
+    return answer, response["request_id"], micros_to_datetime(served_micros)
+
+
+def _report(message: str) -> None:
+    print(f"featureops serving log: {message}", file=sys.stderr, flush=True)
+
+
+def run(directory: Path, flush_seconds: float, source: int = 0) -> None:
+    """Read frames from file descriptor ``source`` until it closes; write them."""
+    writer = ServingLogWriter(directory)
+    buffer = bytearray()
+    due = time.monotonic() + flush_seconds
+    while True:
+        readable, _, _ = select.select([source], [], [], max(0.0, due - time.monotonic()))
+        if readable:
+            data = os.read(source, READ_BYTES)
+            if not data:
+                break
+            buffer += data
+            _consume(buffer, writer)
+        if time.monotonic() >= due:
+            _flush(writer)
+            due = time.monotonic() + flush_seconds
+    if buffer:
+        _report(f"{len(buffer)} bytes of an incomplete frame at the end of input, skipped")
+    _flush(writer)
+
+
+def _consume(buffer: bytearray, writer: ServingLogWriter) -> None:
+    """Log every complete frame at the start of ``buffer`` and remove it."""
+    start = 0
+    while len(buffer) - start >= FRAME.size:
+        header_length, body_length = FRAME.unpack_from(buffer, start)
+        end = start + FRAME.size + header_length + body_length
+        if len(buffer) < end:
+            break
+        header = bytes(buffer[start + FRAME.size:start + FRAME.size + header_length])
+        body = bytes(buffer[start + FRAME.size + header_length:end])
+        start = end
+        try:
+            answer, request_id, served_at = answer_of(header, body)
+            writer.append_columns(answer, request_id=request_id, served_at=served_at)
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
+            _report(f"a response was not logged: {error}")
+        except OSError as error:  # append flushes at its row threshold
+            _report(f"write failed: {error}")
+    del buffer[:start]
+
+
+def _flush(writer: ServingLogWriter) -> None:
+    try:
+        writer.flush()
+    except (OSError, ValueError, TypeError, OverflowError) as error:
+        _report(f"flush failed: {error}")  # a full disk must not end the process
+
+
+def main(argv: list[str]) -> int:
+    # its life is bound to its input: Ctrl-C or a SIGTERM sent to the server's process
+    # group must not end it before the server has closed the pipe (it would lose rows)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if len(argv) != 2:
+        _report("usage: python -m featureops.serving.log_process DIRECTORY FLUSH_SECONDS")
+        return 2
+    run(Path(argv[0]), float(argv[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
