@@ -11,18 +11,22 @@ Scenarios (deterministic data, generated in DuckDB):
   feast:  1M feature rows in 1 view, a 1M-row spine (the scale the Feast figure is for).
 
 Every measured run is its own child process, so its peak RSS (reported) is its own:
-featureops builds the training set as an Arrow table from the spine's Parquet file; the
-naive baseline is a window-function rewrite (spine and view rows merged per entity in time
-order, last_value ... ignore nulls) in DuckDB; featureops_1gb is featureops with DuckDB's
-memory capped at 1 GB (--memory-limit); Feast 0.67 (in its own venv, never this one;
-`pip install 'feast[duckdb]'`) uses its DuckDB offline store on the same Parquet files.
+featureops builds the training set as an Arrow table from the spine's Parquet file with its
+defaults (on DuckDB one view at a time, within its memory budget; docs/training-sets.md);
+featureops_one_query is the default before 2026-12-04 (one query with an ASOF JOIN per
+view, DuckDB's own memory limit) and featureops_1gb featureops with --memory-limit 1GB,
+both on the large scenario only; the naive baseline is a window-function rewrite (spine
+and view rows merged per entity in time order, last_value ... ignore nulls) in DuckDB;
+Feast 0.67 (in its own venv, never this one; `pip install 'feast[duckdb]'`) uses its
+DuckDB offline store on the same Parquet files.
 
 The implementations alternate round by round (``--rounds``) in rotating order (round r
-starts at the r-th implementation: featureops, naive, featureops_1gb, feast), so load that
-shifts during the run cannot favour one of them; every ratio is taken within a round, and
-the per-round ratios and their median are reported. Before anything is reported, the
-naive and featureops_1gb results of every round must equal featureops's row for row (the
-whole table), or the run fails; Feast's agreement (it reorders rows) is reported.
+starts at the r-th implementation: featureops, naive, featureops_1gb,
+featureops_one_query, feast), so load that shifts during the run cannot favour one of
+them; every ratio is taken within a round, and the per-round ratios and their median are
+reported. Before anything is reported, every other featureops variant's and the naive
+result of every round must equal featureops's row for row (the whole table), or the run
+fails; Feast's agreement (it reorders rows) is reported.
 """
 
 from __future__ import annotations
@@ -131,10 +135,17 @@ def _view_sql(name: str, entities: list[str], rows: int, cardinality: int, featu
 # --- measured runs (each in a child process) --------------------------------------------------
 
 
-def run_featureops(directory: Path, memory_limit: str | None = None) -> dict[str, float]:
+def run_featureops(directory: Path, kind: str = "featureops") -> dict[str, float]:
+    """featureops's default; featureops_1gb: with --memory-limit 1GB; featureops_one_query:
+    the default before 2026-12-04 (one query with an ASOF JOIN per view, DuckDB's own
+    memory limit, 80% of the machine), kept as the baseline the default must beat."""
+    import featureops.offline.retrieval as retrieval
     from featureops.offline.retrieval import plan_training_set
     from featureops.project import Project
 
+    memory_limit = {"featureops_1gb": "1GB", "featureops_one_query": "80%"}.get(kind)
+    if kind == "featureops_one_query":  # no engine is a _NotStaged: the plan stays one query
+        retrieval.DuckDBEngine = _NotStaged  # type: ignore[assignment,misc]
     project = Project.locate(directory, directory / "manifest.json")
     views = list(project.manifest.models.values())
     started = time.perf_counter()
@@ -142,8 +153,11 @@ def run_featureops(directory: Path, memory_limit: str | None = None) -> dict[str
                            project=project, warehouse=directory / "bench.duckdb",
                            memory_limit=memory_limit) as job:
         table = job.to_arrow()
-    return finished(table, time.perf_counter() - started, directory,
-                    "featureops_1gb" if memory_limit else "featureops")
+    return finished(table, time.perf_counter() - started, directory, kind)
+
+
+class _NotStaged:
+    """Stands for DuckDBEngine in featureops_one_query runs (featureops.offline.staged)."""
 
 
 def finished(table, seconds: float, directory: Path, kind: str) -> dict[str, float]:
@@ -240,7 +254,8 @@ def run_feast(directory: Path) -> dict[str, float]:
 def child(argv: list[str]) -> None:
     kind, directory, scenario = argv[0], Path(argv[1]), argv[2]
     result = {"featureops": lambda: run_featureops(directory),
-              "featureops_1gb": lambda: run_featureops(directory, memory_limit="1GB"),
+              "featureops_1gb": lambda: run_featureops(directory, kind),
+              "featureops_one_query": lambda: run_featureops(directory, kind),
               "naive": lambda: run_naive(directory, scenario),
               "feast": lambda: run_feast(directory)}[kind]()
     print(json.dumps(result))
@@ -259,7 +274,7 @@ def run_child(python: str, kind: str, directory: Path, scenario: str) -> dict[st
 
 
 def check_result(kind: str, directory: Path) -> None:
-    """featureops's result must have one row per spine row; naive's and featureops_1gb's
+    """featureops's result must have one row per spine row; the others' (Feast's aside)
     must equal the latest featureops result row for row (a run that computed something
     else must not be timed as if it were the same work)."""
     import pyarrow.parquet as pq
@@ -270,7 +285,7 @@ def check_result(kind: str, directory: Path) -> None:
         if produced.num_rows != spine:
             raise SystemExit(f"featureops returned {produced.num_rows:,} rows for a "
                              f"{spine:,}-row spine")
-    elif kind in ("naive", "featureops_1gb"):
+    elif kind in ("naive", "featureops_1gb", "featureops_one_query"):
         expected = pq.read_table(directory / "featureops_result.parquet")
         if not produced.equals(expected.select(produced.column_names)):
             raise SystemExit(f"{kind}'s training set differs from featureops's")
@@ -335,8 +350,9 @@ def compare(scenario: str, directory: Path, args: argparse.Namespace) -> dict[st
     """Every implementation once per round, in rotating order; featureops first in round 0
     (the others' results are checked against its)."""
     pythons = {"featureops": sys.executable, "naive": sys.executable}
-    if scenario == "large":
+    if scenario == "large":  # one view: the same plan, whatever the memory
         pythons["featureops_1gb"] = sys.executable
+        pythons["featureops_one_query"] = sys.executable
     if args.feast_python and scenario == "feast":
         pythons["feast"] = args.feast_python
     runners = {kind: (lambda k=kind, py=python: run_child(py, k, directory, scenario))

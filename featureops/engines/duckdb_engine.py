@@ -141,6 +141,16 @@ class DuckDBEngine(Engine):
         finally:
             self.conn.unregister(view)
 
+    def materialize(self, name: str, sql: str) -> None:
+        """A query's result as a temporary table of this session (replacing one of the
+        same name); each such statement frees its operators' memory when it ends."""
+        self._run(lambda: self.conn.execute(
+            f"create or replace temporary table {quote_identifier(name)} as {sql}"))
+
+    def drop_temporary(self, name: str) -> None:
+        self._run(lambda: self.conn.execute(
+            f"drop table if exists temp.main.{quote_identifier(name)}"))
+
     def columns(self, schema: str, table: str) -> list[tuple[str, str]]:
         rows = self._run(lambda: self.conn.execute(
             "select column_name, data_type from information_schema.columns "

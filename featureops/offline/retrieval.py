@@ -2,7 +2,8 @@
 
 The SQL is not written here: the spine is registered in the warehouse and the same dbt
 macros that training-set models use (macros/training/) are rendered for it, so a training
-set built by `dbt build` and one built here are the same query (ADR 0010).
+set built by `dbt build` and one built here are the same query (ADR 0010); on DuckDB,
+several views are joined one per statement, each the same macro (featureops.offline.staged).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pyarrow as pa
 
 from featureops.catalog import FeatureCatalog
+from featureops.engines.duckdb_engine import DuckDBEngine
 from featureops.manifest import Manifest
 from featureops.offline.errors import TrainingSetError
 from featureops.offline.graph import graph_from_manifest
@@ -29,6 +31,7 @@ from featureops.offline.spine import (
     spine_from_arrow,
     to_arrow,
 )
+from featureops.offline.staged import staged_join
 from featureops.offline.training_file import file_metadata
 from featureops.offline.warehouse import Warehouse, open_warehouse
 from featureops.project import Project
@@ -61,7 +64,11 @@ class TrainingSetJob:
     #: What the set was built from, stored in its Parquet file (featureops.offline.
     #: training_file), so `featureops leakage` can check the file later.
     metadata: dict[str, str] = field(default_factory=dict)
+    #: Temporary tables ``sql`` reads, (name, query), made before it runs (on DuckDB the
+    #: join runs one view at a time: featureops.offline.staged).
+    steps: tuple[tuple[str, str], ...] = ()
     _owns_warehouse: bool = field(default=True, repr=False)
+    _prepared: bool = field(default=False, repr=False)
 
     @property
     def feature_columns(self) -> list[str]:
@@ -74,6 +81,7 @@ class TrainingSetJob:
     def to_arrow(self) -> pa.Table:
         """The training set; spine columns keep their input types (a time-zone-aware spine
         comes back in its own zone, not the warehouse session's UTC)."""
+        self._prepare()
         return _restore_types(self.warehouse.to_arrow(self.sql), self.spine.table.schema)
 
     def to_pandas(self) -> pd.DataFrame:
@@ -84,12 +92,23 @@ class TrainingSetJob:
         streamed from the warehouse (the engine's own types, UTC timestamps), with its
         featureops metadata."""
         out = Path(path)
+        self._prepare()
         self.warehouse.to_parquet(self.sql, out, self.metadata)
         return out
+
+    def _prepare(self) -> None:
+        if self.steps and not self._prepared:
+            assert isinstance(self.warehouse, DuckDBEngine)  # steps are planned for it only
+            for name, query in self.steps:
+                self.warehouse.materialize(name, query)
+            self._prepared = True
 
     def close(self) -> None:
         if self._owns_warehouse:
             self.warehouse.close()
+        elif self._prepared and isinstance(self.warehouse, DuckDBEngine):
+            for name, _ in self.steps:
+                self.warehouse.drop_temporary(name)
 
     def __enter__(self) -> TrainingSetJob:
         return self
@@ -192,10 +211,15 @@ def _plan(engine: Warehouse, manifest: Manifest, spine_input: Any, references: l
         "exclusive": options.exclusive,
         "exclude_created_after": options.exclude_created_after,
     }
+    metadata = file_metadata(spec, spine.columns, labels, views, manifest.project_name)
+    if isinstance(engine, DuckDBEngine) and len(views) > 1:
+        staged = staged_join(renderer, SPINE_RELATION, ROW_COLUMN, options.timestamp_column,
+                             views, spine.columns, exclusive=options.exclusive,
+                             exclude_created_after=options.exclude_created_after)
+        return TrainingSetJob(engine, staged.sql, spine, views, metadata, staged.steps)
     sql = renderer.render("training_set_from_spec", SPINE_RELATION, spec,
                           spine_columns=spine.columns,
                           order_by=f"__fo_spine.{quote_identifier(ROW_COLUMN)}")
-    metadata = file_metadata(spec, spine.columns, labels, views, manifest.project_name)
     return TrainingSetJob(engine, str(sql), spine, views, metadata)
 
 

@@ -73,8 +73,17 @@ def spine_from_arrow(table: pa.Table, source: str, timestamp: str) -> Spine:
         raise TrainingSetError(
             f"spine {source}: column '{timestamp}' is {kind}, not a timestamp or date"
         )
-    positions = pa.array(range(table.num_rows), type=pa.int64())
-    return Spine(table.append_column(ROW_COLUMN, positions), source, timestamp)
+    return Spine(table.append_column(ROW_COLUMN, row_positions(table.num_rows)), source,
+                 timestamp)
+
+
+def row_positions(count: int) -> pa.Array:
+    """0..count-1 as int64, from a NumPy buffer: ``pa.array`` of a range builds it row by
+    row and imports pandas (0.3 s of a 1M-row training set's 1.4 s)."""
+    import numpy as np
+
+    return pa.Array.from_buffers(pa.int64(), count,
+                                 [None, pa.py_buffer(np.arange(count, dtype=np.int64))])
 
 
 def check_column_names(names: Sequence[str], where: str) -> None:

@@ -15,9 +15,11 @@ import pytest
 
 from featureops.catalog import UnknownFeatureError
 from featureops.engines import WarehouseError
+from featureops.engines.duckdb_engine import DuckDBEngine
 from featureops.exceptions import FeatureopsError
 from featureops.offline.errors import MacroRenderError, TrainingSetError
 from featureops.offline.retrieval import get_historical_features, plan_training_set
+from featureops.offline.warehouse import MEMORY_BUDGET_CAP_MB, default_memory_limit
 from tests.unit.offline.oracle import point_in_time
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -176,3 +178,43 @@ def test_spine_timestamps_before_any_feature_get_nulls(mini_project) -> None:
     result = fetch(mini_project, early, ["user_stats", "merchant_risk:risk"])
     assert result.column("spend").to_pylist() == [None, None]
     assert result.column("risk").to_pylist() == [None, None]
+
+
+def memory_limit_of(engine) -> str:
+    return engine.conn.execute("select current_setting('memory_limit')").fetchone()[0]
+
+
+def test_duckdb_memory_budget_applies_by_default(mini_project) -> None:
+    """DuckDB's own default (80% of the machine) let the 10M-row benchmark peak at 2.2 GB;
+    the session a training set opens gets featureops's budget unless one is given."""
+    budget = default_memory_limit()
+    assert int(budget.removesuffix("MB")) <= MEMORY_BUDGET_CAP_MB
+    expected = {}
+    for size in (budget, "1GB"):
+        with DuckDBEngine(None, memory_limit=size) as probe:
+            expected[size] = memory_limit_of(probe)
+    with DuckDBEngine(None) as unlimited:
+        assert memory_limit_of(unlimited) != expected[budget]  # the test can tell them apart
+    for given, wanted in ((None, budget), ("1GB", "1GB")):
+        with plan_training_set(mini_project.spine_table(), ["user_stats"],
+                               project=mini_project.project, warehouse=mini_project.warehouse,
+                               memory_limit=given) as job:
+            assert memory_limit_of(job.warehouse) == expected[wanted]
+
+
+def test_duckdb_joins_one_view_at_a_time(mini_project) -> None:
+    """Several views: one temporary table of matches per view, then a gather (the same
+    rows as the oracle: test_matches_the_oracle_in_spine_order); a caller's engine is left
+    without them."""
+    engine = DuckDBEngine(mini_project.warehouse, search_path=mini_project.root)
+    try:
+        with plan_training_set(mini_project.spine_table(), ["user_stats", "pair_affinity"],
+                               project=mini_project.project, warehouse=engine) as job:
+            assert [name for name, _ in job.steps] == ["__fo_match_1", "__fo_match_2"]
+            assert "asof" not in job.sql.lower()
+            assert job.to_arrow().num_rows == len(mini_project.spine)
+            temporary = "select count(*) from duckdb_tables() where table_name like '__fo_match%'"
+            assert engine.to_arrow(temporary).column(0)[0].as_py() == 2
+        assert engine.to_arrow(temporary).column(0)[0].as_py() == 0
+    finally:
+        engine.close()
