@@ -24,7 +24,9 @@ restart.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
+import inspect
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -32,21 +34,28 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
-import orjson
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import ValidationError
 from starlette.requests import ClientDisconnect
 
 from featureops.alerts.served import served_value_alerts
-from featureops.online.base import StoreBusyError, StoreUnavailableError
-from featureops.online.sdk import OnlineColumns, OnlineFeatureClient, OnlineRequestError
+from featureops.online.base import StoreUnavailableError
+from featureops.online.sdk import OnlineFeatureClient, OnlineRequestError
 from featureops.online.similarity import find_similar
 from featureops.project import Project
 from featureops.serving.auth import authorized, require_token
+from featureops.serving.features_path import (
+    CLIENT_CLOSED,
+    RETRY_AFTER,
+    FeaturesFastPath,
+    answer_features,
+    encode_json,
+    error_answer,
+    parse_body,
+)
 from featureops.serving.limits import BodySizeLimit
-from featureops.serving.log import log_dir, next_request_id
+from featureops.serving.log import log_dir
 from featureops.serving.log_pipe import ServingLogPipe
 from featureops.serving.metrics import MetricsMiddleware, ServingMetrics
 from featureops.serving.models import (
@@ -62,9 +71,6 @@ from featureops.serving.settings import ServingSettings, configured_tokens, load
 from featureops.serving.store_calls import StoreCalls
 
 ROUTER_ENTRY_POINTS = "featureops.routers"
-RETRY_AFTER = {"Retry-After": "1"}
-#: nginx's status for "client closed the request": only ever seen in /metrics
-CLIENT_CLOSED = 499
 logger = logging.getLogger(__name__)
 RouterFactory = Callable[["ServingContext"], APIRouter]
 
@@ -82,10 +88,6 @@ class ServingContext:
     log: ServingLogPipe | None
     tokens: tuple[str, ...]
     store_calls: StoreCalls
-
-
-def encode_json(content: Any) -> bytes:
-    return orjson.dumps(content, option=orjson.OPT_UTC_Z | orjson.OPT_SERIALIZE_NUMPY)
 
 
 class ORJSONResponse(JSONResponse):
@@ -116,6 +118,11 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
     async def lifespan(_: FastAPI) -> Any:
         if context.log:
             await context.log.start()
+        # what start-up built (manifest, catalog, plans) lives as long as the server: out
+        # of the collector's sight, a full collection no longer walks it (a pause of
+        # milliseconds on a large project, in the middle of some request)
+        gc.collect()
+        gc.freeze()
         alerting = asyncio.create_task(alerts()) if alerts else None
         try:
             yield
@@ -128,17 +135,30 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
 
     app = FastAPI(title="featureops feature server", version="1", lifespan=lifespan,
                   default_response_class=ORJSONResponse,
-                  description="Online features of the project's feature views.")
+                  description="Online features of the project's feature views.",
+                  **_telemetry_options(settings))
     app.state.context = context
     app.state.tokens = context.tokens
     _add_error_handlers(app, context)
-    app.include_router(_core_router(context))
+    core = _core_router(context)
+    app.include_router(core)
     for router in _routers(context, extra_routers):
         app.include_router(router)
+    features_route = next(route for route in core.routes
+                          if getattr(route, "path", None) == "/features")
+    app.add_middleware(FeaturesFastPath, context=context, route=features_route)  # innermost
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=context.metrics)
     complete_openapi(app)
     return app
+
+
+def _telemetry_options(settings: ServingSettings) -> dict[str, Any]:
+    """FastAPI (0.16x on) checks OpenTelemetry's global providers on every request unless
+    told not to; older releases have no such option."""
+    if settings.opentelemetry or "telemetry" not in inspect.signature(FastAPI).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
 
 
 def _routers(context: ServingContext,
@@ -157,18 +177,12 @@ def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> O
 
 
 def _add_error_handlers(app: FastAPI, context: ServingContext) -> None:
-    @app.exception_handler(OnlineRequestError)
-    async def bad_request(_: Request, error: OnlineRequestError) -> ORJSONResponse:
-        return _error(400, str(error))
+    async def known(_: Request, error: Exception) -> ORJSONResponse:
+        status, headers, detail = error_answer(error)  # type: ignore[misc]
+        return _error(status, detail, headers)
 
-    @app.exception_handler(StoreUnavailableError)
-    async def unavailable(_: Request, error: StoreUnavailableError) -> ORJSONResponse:
-        what = "busy" if isinstance(error, StoreBusyError) else "unavailable"
-        return _error(503, f"online store {what}: {error}", RETRY_AFTER)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, error: RequestValidationError) -> ORJSONResponse:
-        return _error(422, _one_line(error.errors()))
+    for kind in (OnlineRequestError, StoreUnavailableError, RequestValidationError):
+        app.add_exception_handler(kind, known)
 
     @app.exception_handler(ClientDisconnect)
     async def gone(_: Request, __: ClientDisconnect) -> Response:
@@ -176,22 +190,8 @@ def _add_error_handlers(app: FastAPI, context: ServingContext) -> None:
         return Response(status_code=CLIENT_CLOSED)
 
 
-def _one_line(errors: Sequence[Any]) -> str:
-    first = errors[0]
-    location = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-    return f"{location or 'body'}: {first.get('msg', 'invalid')}"
-
-
 async def _parse(request: Request, model: type[Any]) -> Any:
-    body = await request.body()
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as error:
-        errors = error.errors()
-        if errors and errors[0].get("type") == "json_invalid":
-            reason = errors[0].get("ctx", {}).get("error", "")
-            raise HTTPException(400, detail=f"request body is not valid JSON: {reason}") from None
-        raise RequestValidationError(errors) from None
+    return parse_body(await request.body(), model)
 
 
 def _core_router(context: ServingContext) -> APIRouter:
@@ -206,17 +206,11 @@ def _core_router(context: ServingContext) -> APIRouter:
                  responses={200: {"model": FeaturesResponse},
                             400: _answer("Not JSON, unknown feature or view, view not online, "
                                          "bad entity keys or as_of")})
-    async def features(request: Request) -> ORJSONResponse:
-        body: FeaturesRequest = await _parse(request, FeaturesRequest)
-        _check_entities(body, context.settings.max_entities)
-        response = await calls.lookup(lambda: context.client.get_online_columns_async(
-            body.features, body.service_name, body.entities, body.as_of))
-        request_id = next_request_id()
-        context.metrics.count_columns(response)
-        payload = encode_json(_feast_shape(response, request_id))
-        if context.log is not None and context.log.sampled():
-            context.log.submit(payload, response)  # a hand-off of the encoded answer
-        return Response(payload, media_type="application/json")
+    async def features(request: Request) -> Response:
+        # requests reach FeaturesFastPath first; this handler serves the same answer to
+        # anything that mounts the router without it
+        return Response(await answer_features(context, await request.body()),
+                        media_type="application/json")
 
     @router.post("/similar", dependencies=secured, summary="Nearest entities by embedding",
                  openapi_extra={**_body_schema(SimilarRequest), **bearer},
@@ -263,32 +257,6 @@ def _answer(description: str) -> dict[str, Any]:
 def _body_schema(model: type[Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {
         "application/json": {"schema": model.model_json_schema()}}}}
-
-
-def _check_entities(body: FeaturesRequest, limit: int) -> None:
-    counts = {len(values) for values in body.entities.values()}
-    largest = max(counts, default=0)
-    if largest > limit:
-        raise HTTPException(413, detail=f"{largest} entities exceed the limit of {limit} per "
-                                        "request (serving.max_entities)")
-
-
-def _feast_shape(response: OnlineColumns, request_id: str) -> dict[str, Any]:
-    """Feast's column-oriented response: entity key columns, then one column per feature,
-    each with values, statuses and event timestamps (the answer's own lists)."""
-    count = len(response.entity_rows)
-    results = [{"values": [row[i] for row in response.entity_rows],
-                "statuses": ["present"] * count, "event_timestamps": [None] * count}
-               for i in range(len(response.entity_names))]
-    results.extend({"values": column.values, "statuses": column.statuses,
-                    "event_timestamps": column.event_at} for column in response.columns)
-    metadata: dict[str, Any] = {"feature_names": [*response.entity_names,
-                                                  *response.feature_refs]}
-    if response.service:
-        metadata["service"] = response.service
-    if response.offline_views:
-        metadata["offline_views"] = response.offline_views
-    return {"request_id": request_id, "metadata": metadata, "results": results}
 
 
 def create_app_from_env() -> FastAPI:

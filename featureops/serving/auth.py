@@ -22,31 +22,30 @@ def token_matches(presented: str, tokens: tuple[str, ...]) -> bool:
     return matched
 
 
-def presented_token(request: Request) -> str | None:
-    """The bearer token of the request, if it carries one."""
-    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-    presented = presented.strip()
-    return presented if scheme.lower() == "bearer" and presented else None
-
-
 def authorized(request: Request) -> bool:
     """Whether the request may see what auth protects (always, with auth off)."""
-    tokens: tuple[str, ...] = request.app.state.tokens
-    if not tokens:
-        return True
-    presented = presented_token(request)
-    return presented is not None and token_matches(presented, tokens)
+    try:
+        check_token(request.headers.get("authorization", ""), request.app.state.tokens)
+    except HTTPException:
+        return False
+    return True
 
 
 async def require_token(request: Request) -> None:
     """FastAPI dependency: 401 unless the request carries an accepted bearer token.
     A coroutine, so FastAPI runs it on the event loop: a plain function would be sent to
     its thread pool, a thread hop on every request (a third of /features's time)."""
-    tokens: tuple[str, ...] = request.app.state.tokens
+    check_token(request.headers.get("authorization", ""), request.app.state.tokens)
+
+
+def check_token(authorization: str, tokens: tuple[str, ...]) -> None:
+    """401 (HTTPException) unless ``authorization`` (the header's value) carries one of
+    ``tokens``; nothing to check when there are none (auth off)."""
     if not tokens:
         return
-    presented = presented_token(request)
-    if presented is None:
+    scheme, _, presented = authorization.partition(" ")
+    presented = presented.strip()
+    if scheme.lower() != "bearer" or not presented:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED,
                             detail="missing bearer token: send 'Authorization: Bearer <token>'",
                             headers={"WWW-Authenticate": "Bearer"})

@@ -47,14 +47,18 @@ class ServingMetrics:
     def count_columns(self, answer: OnlineColumns) -> None:
         """Count one answer's values per view and status. A view's columns share one
         statuses list, so each view's statuses are tallied once."""
-        totals: Tally[tuple[str, str]] = Tally()
+        totals: dict[tuple[str, str], int] = {}
         tallied: Any = None
-        counts: Tally[str] = Tally()
+        counts: Any = ()
         for view, column in zip(answer.feature_views, answer.columns, strict=True):
-            if column.statuses is not tallied:
-                tallied, counts = column.statuses, Tally(column.statuses)
-            for status, count in counts.items():
-                totals[(view, status)] += count
+            statuses = column.statuses
+            if statuses is not tallied:
+                tallied = statuses
+                counts = (((statuses[0], 1),) if len(statuses) == 1
+                          else Tally(statuses).items())
+            for status, count in counts:
+                key = (view, status)
+                totals[key] = totals.get(key, 0) + count
         for labels, count in totals.items():
             child = self._value_children.get(labels)
             if child is None:

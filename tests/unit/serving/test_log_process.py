@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from featureops.online.sdk import FeatureColumn, OnlineColumns
-from featureops.serving.app import _feast_shape, encode_json
+from featureops.serving.features_path import encode_json
+from featureops.serving.features_path import feast_shape as _feast_shape
 from featureops.serving.log import ServingLogWriter
 from featureops.serving.log_pipe import ServingLogPipe
 from featureops.serving.log_process import frame, kinds_of, run

@@ -1,0 +1,168 @@
+"""``POST /features``: the answer (``answer_features``), its errors (``error_answer``), and
+the path requests take to it (``FeaturesFastPath``).
+
+The route is declared in FastAPI (``featureops.serving.app``), which documents it in
+OpenAPI, but requests reach it through ``FeaturesFastPath``, a plain ASGI layer in front
+of FastAPI's router: the same auth, parsing, limits, answers and error bodies, without
+the framework's per-request work (routing, dependency solving, request and response
+objects), which cost about as much as the lookup itself. Body size limits and metrics
+wrap it as they wrap every route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from fastapi import HTTPException
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
+
+from featureops.online.base import StoreBusyError, StoreUnavailableError
+from featureops.online.sdk import OnlineColumns, OnlineRequestError
+from featureops.serving.auth import check_token
+from featureops.serving.log import next_request_id
+from featureops.serving.models import FeaturesRequest
+
+if TYPE_CHECKING:
+    from featureops.serving.app import ServingContext
+
+RETRY_AFTER = {"Retry-After": "1"}
+#: nginx's status for "client closed the request": only ever seen in /metrics
+CLIENT_CLOSED = 499
+JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+def encode_json(content: Any) -> bytes:
+    return orjson.dumps(content, option=orjson.OPT_UTC_Z | orjson.OPT_SERIALIZE_NUMPY)
+
+
+def parse_body(body: bytes, model: type[Any]) -> Any:
+    """The request model, or 400 (not JSON) / RequestValidationError (422)."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        errors = error.errors()
+        if errors and errors[0].get("type") == "json_invalid":
+            reason = errors[0].get("ctx", {}).get("error", "")
+            raise HTTPException(400, detail=f"request body is not valid JSON: {reason}") from None
+        raise RequestValidationError(errors) from None
+
+
+def one_line(errors: Sequence[Any]) -> str:
+    first = errors[0]
+    location = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    return f"{location or 'body'}: {first.get('msg', 'invalid')}"
+
+
+def error_answer(error: Exception) -> tuple[int, dict[str, str] | None, str] | None:
+    """(status, headers, detail) of an error a request can cause; None for any other (a
+    bug: the server's 500)."""
+    if isinstance(error, HTTPException):
+        return error.status_code, error.headers, str(error.detail)
+    if isinstance(error, OnlineRequestError):
+        return 400, None, str(error)
+    if isinstance(error, StoreUnavailableError):
+        what = "busy" if isinstance(error, StoreBusyError) else "unavailable"
+        return 503, RETRY_AFTER, f"online store {what}: {error}"
+    if isinstance(error, RequestValidationError):
+        return 422, None, one_line(error.errors())
+    return None
+
+
+def check_entities(body: FeaturesRequest, limit: int) -> None:
+    counts = {len(values) for values in body.entities.values()}
+    largest = max(counts, default=0)
+    if largest > limit:
+        raise HTTPException(413, detail=f"{largest} entities exceed the limit of {limit} per "
+                                        "request (serving.max_entities)")
+
+
+async def answer_features(context: ServingContext, body: bytes) -> bytes:
+    """The encoded answer to one ``/features`` body (auth already checked); counts its
+    values and hands it to the serving log."""
+    request: FeaturesRequest = parse_body(body, FeaturesRequest)
+    check_entities(request, context.settings.max_entities)
+    answer = await context.store_calls.lookup(lambda: context.client.get_online_columns_async(
+        request.features, request.service_name, request.entities, request.as_of))
+    context.metrics.count_columns(answer)
+    payload = encode_json(feast_shape(answer, next_request_id()))
+    if context.log is not None and context.log.sampled():
+        context.log.submit(payload, answer)  # a hand-off of the encoded answer
+    return payload
+
+
+def feast_shape(response: OnlineColumns, request_id: str) -> dict[str, Any]:
+    """Feast's column-oriented response: entity key columns, then one column per feature,
+    each with values, statuses and event timestamps (the answer's own lists)."""
+    count = len(response.entity_rows)
+    results = [{"values": [row[i] for row in response.entity_rows],
+                "statuses": ["present"] * count, "event_timestamps": [None] * count}
+               for i in range(len(response.entity_names))]
+    results.extend({"values": column.values, "statuses": column.statuses,
+                    "event_timestamps": column.event_at} for column in response.columns)
+    metadata: dict[str, Any] = {"feature_names": [*response.entity_names,
+                                                  *response.feature_refs]}
+    if response.service:
+        metadata["service"] = response.service
+    if response.offline_views:
+        metadata["offline_views"] = response.offline_views
+    return {"request_id": request_id, "metadata": metadata, "results": results}
+
+
+class FeaturesFastPath:
+    """Pure ASGI: ``POST /features`` answered here, everything else passed to ``app``."""
+
+    def __init__(self, app: Any, context: ServingContext, route: Any) -> None:
+        self.app = app
+        self.context = context
+        self.route = route  # FastAPI's route object: metrics label requests by its path
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if (scope["type"] != "http" or scope["path"] != "/features"
+                or scope["method"] != "POST"):
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = self.route
+        try:
+            check_token(_header(scope, b"authorization"), self.context.tokens)
+            payload = await answer_features(self.context, await _body(receive))
+        except ClientDisconnect:  # nobody reads the answer; counted, not a server error
+            await _send(send, CLIENT_CLOSED, b"", [])
+            return
+        except Exception as error:
+            answer = error_answer(error)
+            if answer is None:
+                raise
+            status, headers, detail = answer
+            extra = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+            await _send(send, status, encode_json({"detail": detail}), JSON_HEADERS + extra)
+            return
+        await _send(send, 200, payload, JSON_HEADERS)
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+async def _body(receive: Any) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+                ) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
