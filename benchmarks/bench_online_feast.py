@@ -73,6 +73,9 @@ def feast_child(args: argparse.Namespace) -> None:
             if answer[name][i] != value:
                 raise SystemExit(f"benchmark check failed (Feast): user {user} {name}: "
                                  f"got {answer[name][i]!r}, expected {value!r}")
+    if args.requests == 0:  # materialized and checked: another benchmark serves it
+        print(json.dumps({"materialize_seconds": materialize_seconds, "checked": len(expected)}))
+        return
     rng = random.Random(7)
     ids = [rng.randrange(args.entities) for _ in range(args.requests + 200)]
     samples = []

@@ -33,6 +33,7 @@ import json
 import os
 import random
 import secrets
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -260,14 +261,58 @@ def logged_rows(directory: Path) -> int:
 
 def materialize_loop(work: Path, setup: dict[str, Any], kind: str, redis_url: str,
                      stop: Path) -> subprocess.Popen:
-    """A process materializing the view again and again until ``stop`` exists (it then
-    finishes the run under way: a killed run would leave its version in progress)."""
-    code = ("import os\nfrom featureops.project import Project\n"
-            "from featureops.online.materialize import materialize\n"
-            f"p = Project.locate({str(work)!r}, {str(setup['manifest'])!r})\n"
-            f"while not os.path.exists({str(stop)!r}):\n    materialize(p, progress=False)\n")
+    """`featureops materialize` (as a user runs it: its default CPU priority) again and
+    again until ``stop`` exists; a run under way finishes (a killed one would leave its
+    version in progress)."""
+    command = (f"while [ ! -e {shlex.quote(str(stop))} ]; do "
+               f"{shlex.quote(sys.executable)} -m featureops materialize --quiet "
+               f"--project-dir {shlex.quote(str(work))} "
+               f"--manifest {shlex.quote(str(setup['manifest']))} || exit 1; done")
     env = {**os.environ, "FEATUREOPS_ONLINE_STORE": kind, "FEATUREOPS_REDIS_URL": redis_url}
-    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL)
+    return subprocess.Popen(["sh", "-c", command], env=env, stdout=subprocess.DEVNULL)
+
+
+def feast_server(args: argparse.Namespace, work: Path, setup: dict[str, Any],
+                 expected: dict[int, dict[str, Any]], users: list[int],
+                 cleanup: list[Any]) -> Server | None:
+    """`feast serve` (Feast's HTTP feature server, its defaults but worker recycling off)
+    on the same data in its own private Redis, materialized and checked by Feast's SDK in
+    its venv (bench_online_feast.py's child), then checked over HTTP; None without Feast."""
+    import orjson
+
+    from benchmarks.bench_online_common import export_parquet
+
+    if not Path(args.feast_python).exists():
+        print(f"# Feast skipped: {args.feast_python} not found (see bench_online_feast.py)")
+        return None
+    redis_server = PrivateRedis()
+    cleanup.append(redis_server)
+    (work / "expected.json").write_text(json.dumps(expected))
+    child = subprocess.run(
+        [args.feast_python, str(HERE / "bench_online_feast.py"), "--feast-child",
+         "--repo", str(work / "feast_repo"), "--parquet",
+         str(export_parquet(setup["warehouse"], work / "bench.parquet")),
+         "--redis-port", str(redis_server.port), "--entities", str(args.entities),
+         "--requests", "0", "--expected", str(work / "expected.json"), "--end", END.isoformat()],
+        capture_output=True, text=True)
+    if child.returncode != 0:
+        raise SystemExit(f"Feast's materialize failed: {child.stderr.strip()[-300:]}")
+    feast = Server("Feast serve", [str(Path(args.feast_python).parent / "feast"), "-c",
+                                   str(work / "feast_repo"), "serve", "--no-access-log",
+                                   "--max-requests", "0"],
+                   dict(os.environ), path="/get-online-features")
+    cleanup.append(feast)
+    answer = orjson.loads(KeepAlive(feast).post(body(users)))
+    columns = dict(zip(answer["metadata"]["feature_names"], answer["results"], strict=True))
+    for ref in REFS:  # Feast's answer lists the features in an order of its own
+        name = ref.split(":", 1)[1]
+        column = columns[name]
+        for user, value, status in zip(users, column["values"], column["statuses"],
+                                       strict=True):
+            if status.lower() != "present" or value != expected[user][name]:
+                raise SystemExit(f"benchmark check failed (Feast serve): user {user} {name}: "
+                                 f"got {value!r} ({status}), expected {expected[user][name]!r}")
+    return feast
 
 
 # --- the run -----------------------------------------------------------------------------
@@ -301,7 +346,7 @@ def ratio_line(results: dict[str, list[tuple[float, float]]], ours: str, floor: 
 def run(args: argparse.Namespace, work: Path) -> None:
     redis_server = PrivateRedis()
     token = secrets.token_urlsafe(24)
-    servers: list[Server] = []
+    servers: list[Any] = []  # stopped at the end, by pid
     try:
         setup = prepare(work, args.entities, redis_server.url)
         users = sample_users(args.entities)
@@ -311,6 +356,8 @@ def run(args: argparse.Namespace, work: Path) -> None:
                    for _ in range(args.requests + args.warmup)]
         batches = [body([rng.randrange(args.entities) for _ in range(100)])
                    for _ in range(args.requests // 10 + args.warmup // 4)]
+        feast = (feast_server(args, work, setup, expected, users, servers)
+                 if "redis" in args.stores else None)
         print(f"# {machine()}; load average {os.getloadavg()[0]:.2f}; {args.entities:,} "
               f"entities x 10 features; {args.requests:,} requests per round, "
               f"{args.rounds} rounds")
@@ -320,13 +367,17 @@ def run(args: argparse.Namespace, work: Path) -> None:
             servers += [ours, floor]
             check_servers(ours, floor, users, expected)
             pair = {ours.name: ours, floor.name: floor}
-            single = compare_latency(pair, singles, args.warmup, args.rounds,
+            with_feast = {**pair, feast.name: feast} if feast and kind == "redis" else pair
+            single = compare_latency(with_feast, singles, args.warmup, args.rounds,
                                      f"{kind}, 1 entity x 10 features")
             ratio_line(single, ours.name, floor.name)
+            if len(with_feast) > 2:
+                ratio_line(single, feast.name, ours.name)
             many = compare_latency(pair, batches, args.warmup // 4, args.rounds,
                                    f"{kind}, 100 entities x 10 features")
             ratio_line(many, ours.name, floor.name)
-            throughput(args, work, setup, kind, token, redis_server.url, ours, floor, servers)
+            throughput(args, work, setup, kind, token, redis_server.url, ours, floor, servers,
+                       feast if kind == "redis" else None)
             tail_under_load(args, work, setup, kind, redis_server.url, ours)
             ours.stop()  # a clean stop writes the queued log
             served = args.rounds * (len(singles) + len(batches) * 100) * len(REFS)
@@ -344,7 +395,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
 
 def throughput(args: argparse.Namespace, work: Path, setup: dict[str, Any], kind: str,
                token: str, redis_url: str, ours: Server, floor: Server,
-               servers: list[Server]) -> None:
+               servers: list[Any], feast: Server | None) -> None:
     if shutil.which("wrk") is None:
         print("  throughput skipped: wrk is not installed (apt-get install wrk)")
         return
@@ -352,7 +403,7 @@ def throughput(args: argparse.Namespace, work: Path, setup: dict[str, Any], kind
     servers.append(two)
     runs: dict[str, Callable[[], dict[str, float]]] = {
         server.name: (lambda s=server: wrk(s, work, 16, args.seconds, args.entities, 1))
-        for server in (ours, two, floor)}
+        for server in (ours, two, floor, *([feast] if feast else []))}
     print(f"throughput, {kind}, 16 keep-alive clients, {args.seconds:g} s per run:")
     results = alternate(runs, args.rounds)
     for name, values in results.items():
@@ -363,6 +414,10 @@ def throughput(args: argparse.Namespace, work: Path, setup: dict[str, Any], kind
         ratios = round_ratios([v["rps"] for v in results[other]],
                               [v["rps"] for v in results[ours.name]])
         print(f"  {other} / {ours.name} req/s: {describe_ratios(ratios)}")
+    if feast:
+        ratios = round_ratios([v["rps"] for v in results[ours.name]],
+                              [v["rps"] for v in results[feast.name]])
+        print(f"  {ours.name} / {feast.name} req/s: {describe_ratios(ratios)}")
     two.stop()
 
 
@@ -404,6 +459,8 @@ def main() -> None:
                         help="duration of each throughput and tail run")
     parser.add_argument("--stores", default="sqlite,redis",
                         type=lambda text: [s for s in text.split(",") if s])
+    parser.add_argument("--feast-python", default="/tmp/feast-venv/bin/python",
+                        help="Feast's venv (with feast[redis]); skipped when absent")
     parser.add_argument("--small", action="store_true",
                         help="smoke run: 5,000 entities, 500 requests, 2 rounds, 1 s runs")
     add_keep_option(parser)

@@ -101,8 +101,17 @@ def feast_shape(response: OnlineColumns, request_id: str) -> dict[str, Any]:
     results = [{"values": [row[i] for row in response.entity_rows],
                 "statuses": ["present"] * count, "event_timestamps": [None] * count}
                for i in range(len(response.entity_names))]
-    results.extend({"values": column.values, "statuses": column.statuses,
-                    "event_timestamps": column.event_at} for column in response.columns)
+    shared: dict[int, orjson.Fragment] = {}  # a view's columns share these two lists
+
+    def encoded_once(values: list[Any]) -> orjson.Fragment:
+        fragment = shared.get(id(values))
+        if fragment is None:
+            fragment = shared[id(values)] = orjson.Fragment(encode_json(values))
+        return fragment
+
+    results.extend({"values": column.values, "statuses": encoded_once(column.statuses),
+                    "event_timestamps": encoded_once(column.event_at)}
+                   for column in response.columns)
     metadata: dict[str, Any] = {"feature_names": [*response.entity_names,
                                                   *response.feature_refs]}
     if response.service:

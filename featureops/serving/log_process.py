@@ -37,6 +37,9 @@ KIND_LETTERS = {"int": "n", "float": "n", "bool": "n", "string": "s", "timestamp
                 "date": "x", "vector": "x", "json": "j"}
 _LETTER_KINDS = {"n": "float", "s": "string", "x": "vector", "j": None, "?": None}
 READ_BYTES = 1 << 20
+#: after each read, let frames gather this long: one wake-up per batch instead of one
+#: per response (the server's pipe holds 1 MiB, its buffer more)
+GATHER_SECONDS = 0.02
 
 
 def kinds_of(answer: OnlineColumns) -> str:
@@ -92,6 +95,7 @@ def run(directory: Path, flush_seconds: float, source: int = 0) -> None:
                 break
             buffer += data
             _consume(buffer, writer)
+            time.sleep(GATHER_SECONDS)
         if time.monotonic() >= due:
             _flush(writer)
             due = time.monotonic() + flush_seconds

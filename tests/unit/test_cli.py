@@ -3,6 +3,7 @@ no traceback), JSON output, --project-dir/--manifest on any dbt project."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -80,3 +81,16 @@ def test_catalog_commands_run_on_other_projects(name: str, capsys) -> None:
     assert "0 feature view(s)" in capsys.readouterr().out
     assert run(["list", "-m", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["feature_views"] == []
+
+
+@pytest.mark.parametrize(("options", "lowered"), [([], [10]), (["--nice", "3"], [3]),
+                                                  (["--nice", "0"], [])])
+def test_materialize_lowers_its_cpu_priority(manifest_file: Path, monkeypatch, options,
+                                             lowered) -> None:
+    """A batch job must not take the CPU from a feature server on the same machine."""
+    calls: list[int] = []
+    monkeypatch.setattr("os.nice", calls.append)  # never lower the test run's own priority
+    module = importlib.import_module("featureops.online.materialize")  # the package
+    monkeypatch.setattr(module, "materialize", lambda *a, **k: [])  # exports a same-named one
+    assert run(["materialize", "-m", str(manifest_file), "--json", *options]) == 0
+    assert calls == lowered
