@@ -1,12 +1,13 @@
-"""Online read latency: one entity x 10 features and batches of 100 entities, through the
-SDK and over HTTP (keep-alive), against raw redis-py in the same run.
+"""Online read latency through the Python SDK (in process, no HTTP): one entity x 10
+features and batches of 100 entities, on Redis and SQLite, against raw redis-py in the same
+run. Over HTTP, `featureops serve` in its default configuration is measured by
+``bench_serving.py``.
 
     .venv/bin/python benchmarks/bench_online_reads.py [--requests 2000] [--entities 100000]
 
-Redis is a private redis-server on a spare port; the HTTP server is `featureops serve`
-(uvicorn, one worker) on the same machine as the client. Before timing, a sample of users
-is read through the SDK and over HTTP: each must be ``present`` with the warehouse's
-values, or the run fails. The work directory is removed at the end unless ``--keep``.
+Redis is a private redis-server on a spare port. Before timing, a sample of users is read
+through the SDK: each must be ``present`` with the warehouse's values, or the run fails.
+The work directory is removed at the end unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -28,11 +28,8 @@ from benchmarks.bench_online_common import (  # noqa: E402
     REFS,
     PrivateRedis,
     add_keep_option,
-    assert_served,
     check_sdk,
     expected_values,
-    free_port,
-    http_served,
     machine,
     make_manifest,
     make_warehouse,
@@ -59,52 +56,6 @@ def report(name: str, samples: list[float], results: dict) -> None:
     print(f"{name}: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
 
 
-class KeepAlive:
-    """One persistent HTTP/1.1 connection (stdlib http.client: little client overhead, so
-    the figure is mostly the server's)."""
-
-    def __init__(self, url: str) -> None:
-        import http.client
-
-        host, port = url.removeprefix("http://").split(":")
-        self.connection = http.client.HTTPConnection(host, int(port))
-
-    def post(self, body: dict) -> bytes:
-        import orjson
-
-        self.connection.request("POST", "/features", body=orjson.dumps(body),
-                                headers={"Content-Type": "application/json"})
-        response = self.connection.getresponse()
-        payload = response.read()
-        if response.status != 200:
-            raise RuntimeError(payload)
-        return payload
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-def serve(work: Path, manifest: Path, store: str, redis_url: str) -> tuple[subprocess.Popen, str]:
-    import httpx
-
-    port = free_port()
-    env = {**os.environ, "FEATUREOPS_ONLINE_STORE": store, "FEATUREOPS_REDIS_URL": redis_url,
-           "FEATUREOPS_SERVING_LOG_DIR": str(work / f"log_{store}")}
-    process = subprocess.Popen([sys.executable, "-m", "featureops", "serve", "--project-dir",
-                                str(work), "--manifest", str(manifest), "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{url}/health").status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.terminate()
-    process.wait(timeout=10)
-    raise RuntimeError("featureops serve did not start")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
@@ -116,7 +67,6 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, work: Path) -> None:
-    import orjson
     import redis
 
     from featureops.online.config import open_online_store
@@ -128,8 +78,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
     os.environ["FEATUREOPS_DUCKDB_PATH"] = str(warehouse)
     manifest = make_manifest(work)
     (work / "dbt_project.yml").write_text("name: bench\nprofile: bench\n")
-    (work / "featureops.yml").write_text(f"online_store:\n  path: {work / 'online.db'}\n"
-                                         "serving:\n  log_sample_rate: 0.0\n")
+    (work / "featureops.yml").write_text(f"online_store:\n  path: {work / 'online.db'}\n")
     project = Project.locate(work, manifest)
     checked = sample_users(args.entities)
     expected = expected_values(warehouse, checked)
@@ -140,7 +89,6 @@ def run(args: argparse.Namespace, work: Path) -> None:
     print(f"# {machine()}; {args.entities:,} entities x 10 features, "
           f"{args.requests:,} requests")
     results: dict[str, tuple[float, float]] = {}
-    processes = []
     server = PrivateRedis()
     os.environ["FEATUREOPS_REDIS_URL"] = server.url
     try:
@@ -158,18 +106,6 @@ def run(args: argparse.Namespace, work: Path) -> None:
                 lambda i, c=client: c.get_online_features(REFS,
                                                           entities={"user_id": batches[i]}),
                 args.requests // 10, warmup=50), results)
-            process, url = serve(work, manifest, kind, server.url)
-            processes.append(process)
-            http = KeepAlive(url)
-            assert_served(f"HTTP {kind}", checked, http_served(orjson.loads(http.post(
-                {"features": REFS, "entities": {"user_id": checked}}))), expected)
-            report(f"HTTP {kind}, 1 entity x 10 features", timed(
-                lambda i, h=http: h.post({"features": REFS, "entities": {"user_id": [ids[i]]}}),
-                args.requests), results)
-            report(f"HTTP {kind}, 100 entities x 10 features", timed(
-                lambda i, h=http: h.post({"features": REFS, "entities": {"user_id": batches[i]}}),
-                args.requests // 10, warmup=50), results)
-            http.close()
             client.close()
         raw = redis.Redis.from_url(server.url)
         pipe = raw.pipeline(transaction=False)
@@ -179,9 +115,6 @@ def run(args: argparse.Namespace, work: Path) -> None:
         report("raw redis-py HGETALL, 1 entity", timed(
             lambda i: raw.hgetall(f"raw:{ids[i]}"), args.requests), results)
     finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
         server.stop()
     raw_p50, raw_p99 = results["raw redis-py HGETALL, 1 entity"]
     p50, p99 = results["SDK redis, 1 entity x 10 features"]

@@ -98,8 +98,10 @@ class ORJSONResponse(JSONResponse):
 def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
                settings: ServingSettings | None = None, tokens: Sequence[str] | None = None,
                extra_routers: Iterable[APIRouter | RouterFactory] = (),
-               serving_log: bool = True) -> FastAPI:
-    """Build the feature server for ``project`` (its configured store unless ``client``)."""
+               serving_log: bool = True, freeze_gc: bool = False) -> FastAPI:
+    """Build the feature server for ``project`` (its configured store unless ``client``);
+    ``freeze_gc``: the process is the server's own (``featureops serve``), so what exists
+    at start-up can be exempted from garbage collection for good."""
     settings = settings or load_serving_settings(project)
     client = client or OnlineFeatureClient(project)
     metrics = ServingMetrics()
@@ -118,11 +120,12 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
     async def lifespan(_: FastAPI) -> Any:
         if context.log:
             await context.log.start()
-        # what start-up built (manifest, catalog, plans) lives as long as the server: out
-        # of the collector's sight, a full collection no longer walks it (a pause of
-        # milliseconds on a large project, in the middle of some request)
-        gc.collect()
-        gc.freeze()
+        if freeze_gc:
+            # what start-up built (manifest, catalog, plans) lives as long as the server:
+            # out of the collector's sight, a full collection no longer walks it (a pause
+            # of milliseconds on a large project, in the middle of some request)
+            gc.collect()
+            gc.freeze()
         alerting = asyncio.create_task(alerts()) if alerts else None
         try:
             yield
@@ -265,4 +268,5 @@ def create_app_from_env() -> FastAPI:
     import os
 
     return create_app(Project.locate(os.environ.get("FEATUREOPS_SERVE_PROJECT_DIR"),
-                                     os.environ.get("FEATUREOPS_SERVE_MANIFEST")))
+                                     os.environ.get("FEATUREOPS_SERVE_MANIFEST")),
+                      freeze_gc=True)
