@@ -301,35 +301,42 @@ class OnlineFeatureClient:
         newest = snapshot.max_event_micros
         if vp.freshness is not None and (newest is None or now - newest > _micros(vp.freshness)):
             fresh_status = STALE
-        rows: list[list[Any] | None] = []
+        present = [record for record in snapshot.records if record is not None]
+        present_micros, fields_values = codec.decode_columns(present)
+        served: list[int] = []  # per entity: its row among the decoded, or -1 (no value)
         events: list[datetime | None] = []
         micros: list[int | None] = []
         statuses: list[str] = []
+        row = 0
         for record in snapshot.records:
             if record is None:
-                rows.append(None)
+                served.append(-1)
                 events.append(None)
                 micros.append(None)
                 statuses.append(NOT_FOUND)
                 continue
-            event_micros, decoded = codec.decode(record)
+            event_micros = present_micros[row]
             events.append(micros_to_datetime(event_micros))
             micros.append(event_micros)
             if ttl is not None and now - event_micros > ttl:
-                rows.append(None)  # withheld: never served as present
+                served.append(-1)  # withheld: never served as present
                 statuses.append(OUTSIDE_TTL)
             else:
-                rows.append(decoded)
+                served.append(row)
                 statuses.append(fresh_status)
+            row += 1
+        every_row = len(present) == count and -1 not in served
         fields = snapshot.state.layout.fields
         columns = []
         for name in vp.features:
             i = positions.get(name)
             if i is None:  # not in the version the store holds
                 columns.append(_missing(count))
-            else:
-                columns.append(FeatureColumn([None if row is None else row[i] for row in rows],
-                                             events, statuses, fields[i].kind, micros))
+                continue
+            values = fields_values[i]
+            columns.append(FeatureColumn(
+                values if every_row else [None if k < 0 else values[k] for k in served],
+                events, statuses, fields[i].kind, micros))
         return columns
 
 
