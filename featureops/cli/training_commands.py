@@ -46,7 +46,8 @@ if TYPE_CHECKING:
               help="A DuckDB file dbt built [default: the selected dbt target's "
                    "warehouse, DuckDB or Postgres].")
 @click.option("--memory-limit", default=None, metavar="SIZE",
-              help="Cap DuckDB's memory (e.g. 1GB); it spills to disk beyond it.")
+              help="DuckDB's memory budget (e.g. 4GB); it spills to disk beyond it "
+                   "[default: a quarter of RAM, at most 2GB].")
 @project_options
 @json_option
 def training_set(spine: str, feature_options: tuple[str, ...], more_features: tuple[str, ...],

@@ -150,7 +150,8 @@ def plan_training_set(spine: Any, features: Sequence[str] | None = None, *,
     point-in-time join for the warehouse's engine. ``warehouse`` is a DuckDB file dbt
     built, an open :class:`~featureops.engines.Engine`, or None: the warehouse of the
     project's selected dbt target (DuckDB or Postgres; see featureops.profiles);
-    ``memory_limit`` (e.g. ``"1GB"``) caps DuckDB's memory, which then spills to disk;
+    ``memory_limit`` (e.g. ``"4GB"``): DuckDB's memory budget, past which it spills to
+    disk (default: a quarter of RAM, at most 2 GB; featureops.offline.warehouse);
     ``labels``: the spine's label columns, recorded in the Parquet file's metadata."""
     options = JoinOptions(timestamp_column, full_feature_names, exclusive,
                           exclude_created_after)
