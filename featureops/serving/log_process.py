@@ -40,6 +40,8 @@ READ_BYTES = 1 << 20
 #: after each read, let frames gather this long: one wake-up per batch instead of one
 #: per response (the server's pipe holds 1 MiB, its buffer more)
 GATHER_SECONDS = 0.02
+#: the writer's CPU priority below the server's
+WRITER_NICENESS = 10
 
 
 def kinds_of(answer: OnlineColumns) -> str:
@@ -133,6 +135,9 @@ def _flush(writer: ServingLogWriter) -> None:
 
 
 def main(argv: list[str]) -> int:
+    # the server comes first: when cores are short the log waits in the pipe and catches
+    # up when the server idles (past the buffer, responses are dropped and counted)
+    os.nice(WRITER_NICENESS)
     # its life is bound to its input: Ctrl-C or a SIGTERM sent to the server's process
     # group must not end it before the server has closed the pipe (it would lose rows)
     signal.signal(signal.SIGINT, signal.SIG_IGN)

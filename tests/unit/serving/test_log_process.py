@@ -151,9 +151,10 @@ def _ignores(pid: int, *signals: signal.Signals) -> bool:
     return all(mask >> (number - 1) & 1 for number in signals)
 
 
-def test_the_writer_outlives_ctrl_c_and_sigterm(tmp_path: Path) -> None:
+def test_the_writer_outlives_ctrl_c_and_sigterm_and_yields_the_cpu(tmp_path: Path) -> None:
     """Ctrl-C at a terminal goes to the server's process group, which the writer is not in;
-    a SIGINT or SIGTERM sent to it directly is ignored: only the pipe's end stops it."""
+    a SIGINT or SIGTERM sent to it directly is ignored: only the pipe's end stops it. It
+    runs below the server's CPU priority."""
     answer = _typed_answer()
 
     async def steps(pipe: ServingLogPipe) -> None:
@@ -162,6 +163,8 @@ def test_the_writer_outlives_ctrl_c_and_sigterm(tmp_path: Path) -> None:
         while not _ignores(pipe.pid, signal.SIGINT, signal.SIGTERM):
             assert time.monotonic() < deadline, "the writer never ignored the signals"
             await asyncio.sleep(0.02)
+        assert os.getpriority(os.PRIO_PROCESS, pipe.pid) >= os.getpriority(
+            os.PRIO_PROCESS, 0) + 10 or os.getpriority(os.PRIO_PROCESS, pipe.pid) == 19
         os.kill(pipe.pid, signal.SIGINT)
         os.kill(pipe.pid, signal.SIGTERM)
         assert pipe.submit(encode_json(_feast_shape(answer, "late")), answer)
