@@ -16,6 +16,7 @@ or died). A frame it cannot read is reported on standard error and skipped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -134,10 +135,19 @@ def _flush(writer: ServingLogWriter) -> None:
         _report(f"flush failed: {error}")  # a full disk must not end the process
 
 
-def main(argv: list[str]) -> int:
-    # the server comes first: when cores are short the log waits in the pipe and catches
-    # up when the server idles (past the buffer, responses are dropped and counted)
+def _yield_the_cpu() -> None:
+    """The server comes first: the writer runs only on CPU time nothing else wants
+    (Linux's SCHED_IDLE; elsewhere nice +10), so the log waits in the pipe while requests
+    are answered and catches up between them (past the buffer, responses are dropped and
+    counted). At normal priority its bursts, every GATHER_SECONDS, delayed requests that
+    arrived during them by 1-4 ms."""
     os.nice(WRITER_NICENESS)
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+
+
+def main(argv: list[str]) -> int:
+    _yield_the_cpu()
     # its life is bound to its input: Ctrl-C or a SIGTERM sent to the server's process
     # group must not end it before the server has closed the pipe (it would lose rows)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
