@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import fcntl
 import logging
+import os
 import random
 import sys
 import time
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from featureops.online.sdk import OnlineColumns
-from featureops.serving.log_process import frame, kinds_of
+from featureops.serving.log_process import HURRY_SIGNAL, frame, kinds_of
 
 logger = logging.getLogger(__name__)
 #: Linux's fcntl to size a pipe; a larger kernel buffer absorbs bursts without user copies
@@ -98,6 +99,8 @@ class ServingLogPipe:
         """Close the pipe and wait for the writer to write what it received."""
         if self._process is None:
             return
+        with contextlib.suppress(ProcessLookupError):  # drain at normal scheduling
+            os.kill(self._process.pid, HURRY_SIGNAL)
         if self._transport is not None and not self._transport.is_closing():
             self._transport.close()  # the queued bytes are written first, then EOF
         await self._process.wait()

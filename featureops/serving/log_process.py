@@ -135,6 +135,17 @@ def _flush(writer: ServingLogWriter) -> None:
         _report(f"flush failed: {error}")  # a full disk must not end the process
 
 
+#: the server's "I am stopping": write the rest at normal scheduling (nice +10) so the
+#: server's shutdown does not wait on idle CPU time. Ignored by default, so it is harmless
+#: if it arrives before the handler exists.
+HURRY_SIGNAL = signal.SIGURG
+
+
+def _hurry(*_: object) -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+
+
 def _yield_the_cpu() -> None:
     """The server comes first: the writer runs only on CPU time nothing else wants
     (Linux's SCHED_IDLE; elsewhere nice +10), so the log waits in the pipe while requests
@@ -152,6 +163,7 @@ def main(argv: list[str]) -> int:
     # group must not end it before the server has closed the pipe (it would lose rows)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(HURRY_SIGNAL, _hurry)
     if len(argv) != 2:
         _report("usage: python -m featureops.serving.log_process DIRECTORY FLUSH_SECONDS")
         return 2

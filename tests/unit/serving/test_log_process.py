@@ -20,7 +20,7 @@ from featureops.serving.features_path import encode_json
 from featureops.serving.features_path import feast_shape as _feast_shape
 from featureops.serving.log import ServingLogWriter
 from featureops.serving.log_pipe import ServingLogPipe
-from featureops.serving.log_process import frame, kinds_of, run
+from featureops.serving.log_process import HURRY_SIGNAL, frame, kinds_of, run
 from tests.unit.serving.test_log import T, response
 
 WAIT = 30  # seconds: only reached if the code under test is broken
@@ -168,6 +168,10 @@ def test_the_writer_outlives_ctrl_c_and_sigterm_and_yields_the_cpu(tmp_path: Pat
             19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
         os.kill(pipe.pid, signal.SIGINT)
         os.kill(pipe.pid, signal.SIGTERM)
+        os.kill(pipe.pid, HURRY_SIGNAL)  # as close() does: the rest at normal scheduling
+        while os.sched_getscheduler(pipe.pid) != os.SCHED_OTHER:
+            assert time.monotonic() < deadline, "the writer never left SCHED_IDLE"
+            await asyncio.sleep(0.02)
         assert pipe.submit(encode_json(_feast_shape(answer, "late")), answer)
 
     _pipe_run(tmp_path, steps)
