@@ -81,6 +81,40 @@ class MonitoringSpec(_StrictModel):
         default=None, description="Columns left out of the column metrics.")
 
 
+#: Types a request field may declare (DuckDB/dbt spellings; docs/request-time.md).
+REQUEST_FIELD_TYPES = ("bigint", "integer", "double", "text", "boolean", "timestamp")
+
+
+class RequestTimeSpec(_StrictModel):
+    """``request_time`` of a feature view: computed per request from the fields the caller
+    sends, by running the view's own compiled SQL over them (featureops.request_time)."""
+
+    input: Identifier = Field(
+        description="The ref'd model whose relation the request rows stand for in the SQL.")
+    fields: dict[Identifier, Literal["bigint", "integer", "double", "text", "boolean",
+                                     "timestamp"]] = Field(
+        min_length=1, description="Request fields (column name: type) the caller sends.")
+    features: list[str] = Field(
+        default_factory=list,
+        description="Stored features ('view:feature') of the request's entities, added to "
+                    "the request rows under their feature names (chained features).")
+
+    @model_validator(mode="after")
+    def _chained_refs(self) -> RequestTimeSpec:
+        for ref in self.features:
+            view, _, feature = ref.partition(":")
+            if not (IDENTIFIER_PATTERN.fullmatch(view) and IDENTIFIER_PATTERN.fullmatch(feature)):
+                raise ValueError(f"features: '{ref}' is not a 'view:feature' reference")
+            if feature in self.fields:
+                raise ValueError(f"features: '{ref}' has the name of request field '{feature}'")
+        return self
+
+    @property
+    def chained(self) -> tuple[tuple[str, str], ...]:
+        """(view, feature) of each chained feature."""
+        return tuple(tuple(ref.split(":", 1)) for ref in self.features)  # type: ignore[misc]
+
+
 class FeatureViewSpec(_StrictModel):
     """``config.meta.featureops`` of a feature view model."""
 
@@ -113,6 +147,22 @@ class FeatureViewSpec(_StrictModel):
         default=None, description="Who may push records to this view (write-time contracts)."
     )
     monitoring: MonitoringSpec | None = None
+    request_time: RequestTimeSpec | None = Field(
+        default=None, description="Computed at request time from caller-sent fields.")
+
+    @model_validator(mode="after")
+    def _request_time_keys(self) -> FeatureViewSpec:
+        if self.request_time is None:
+            return self
+        if self.online:
+            raise ValueError("a request_time view is computed per request, never "
+                             "materialized: remove online: true")
+        fields = self.request_time.fields
+        for key in (*self.entities, self.timestamp):
+            if key not in fields:
+                raise ValueError(f"request_time.fields must include '{key}' (an entity or the "
+                                 "timestamp: answers are matched to requests by it)")
+        return self
 
     @property
     def ttl_delta(self) -> timedelta | None:

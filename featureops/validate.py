@@ -24,6 +24,7 @@ from featureops.catalog import (
 )
 from featureops.manifest import Exposure, Manifest, Node
 from featureops.offline.validation import training_set_problems, window_problems
+from featureops.request_time.rules import chained_problems, request_time_problems
 from featureops.spec import FeatureServiceSpec, FeatureViewSpec
 
 Severity = Literal["error", "warning"]
@@ -77,6 +78,10 @@ def validate_manifest(manifest: Manifest) -> ValidationReport:
         catalog = FeatureCatalog.from_manifest(_without_training_sets(manifest, training_sets))
         for exposure in services:
             problems.extend(_check_service(exposure, catalog))
+        for view in catalog.views.values():
+            path = view.model.yaml_path or view.model.original_file_path
+            problems.extend(Problem("error", path, f"model '{view.model.name}'", field, message)
+                            for field, message in chained_problems(view, catalog))
     for node in training_sets:
         problems.extend(
             Problem(severity, node.yaml_path or node.original_file_path, f"model '{node.name}'",
@@ -124,6 +129,8 @@ def _check_view(node: Node, block: object, manifest: Manifest) -> Iterator[Probl
     for field, message in _contract_problems(node, spec):
         yield problem(field, message)
     for severity, field, message in window_problems(node, spec, manifest):
+        yield problem(field, message, severity)  # type: ignore[arg-type]
+    for severity, field, message in request_time_problems(node, spec, manifest):
         yield problem(field, message, severity)  # type: ignore[arg-type]
 
 

@@ -11,8 +11,13 @@ Every (entity, feature) comes back with its value, its feature timestamp and a s
   ``sla.freshness``: the pipeline feeding it is behind (the value is returned).
 
 Feature services are the ``ml`` exposures: ``exposure=NAME`` reads the features its
-``meta.featureops.features`` lists; views of the service that are not online (request-time
-context) are skipped and reported in ``offline_views``.
+``meta.featureops.features`` lists; views of the service that are not online are skipped and
+reported in ``offline_views``.
+
+Request-time views (``meta.featureops.request_time``) are computed per call by running
+their own SQL over the request fields sent beside the entity keys in ``entities``
+(featureops.request_time, docs/request-time.md); their features come back with the stored
+ones in one answer.
 """
 
 from __future__ import annotations
@@ -154,6 +159,14 @@ class _Plan:
     entity_kinds: tuple[Kind, ...]
     offline_views: list[str]
     ref_views: list[str]  # the view of each reference
+    # Request-time views (None: none requested): their plan, the chained stored views read
+    # with the others, and every view's name in answer order.
+    request: Any = None
+    chained: tuple[_ViewPlan, ...] = ()
+    view_order: tuple[str, ...] = ()
+    # A service's plan without its request-time views, for callers that send none of their
+    # fields (they get what they got before request-time views: those views skipped).
+    stored_only: _Plan | None = None
 
 
 class _Lookup(NamedTuple):
@@ -164,6 +177,7 @@ class _Lookup(NamedTuple):
     reads: list[tuple[str, list[str]]]
     now: int
     exposure: str | None
+    request: dict[str, list[Any]] | None = None  # coerced request fields
 
 
 class OnlineFeatureClient:
@@ -179,10 +193,13 @@ class OnlineFeatureClient:
         self.plan_cache_size = plan_cache_size
         self._plans: OrderedDict[tuple[Any, ...], _Plan] = OrderedDict()
         self._codecs: dict[RecordLayout, tuple[RecordCodec, dict[str, int]]] = {}
+        self._executors: dict[str, Any] = {}  # request-time view -> its executor
         self._lock = threading.Lock()
 
     def close(self) -> None:
         self.store.close()
+        for executor in self._executors.values():
+            executor.close()
 
     def get_online_features(self, features: Sequence[str] | None = None,
                             exposure: str | None = None,
@@ -214,18 +231,68 @@ class OnlineFeatureClient:
                 entities: Mapping[str, Sequence[Any]] | None,
                 as_of: datetime | None) -> _Lookup:
         plan = self.plan(features, exposure)
+        if plan.request is not None:
+            if plan.stored_only is not None and not plan.request.sends_fields(
+                    entities, plan.entity_names):
+                plan = plan.stored_only
+            else:
+                return self._request_lookup(plan, entities, as_of, exposure)
         rows = _entity_rows(entities, plan.entity_names, plan.entity_kinds)
         reads = [(vp.view.name, [_key(vp, plan.entity_names, row) for row in rows])
                  for vp in plan.views]
         return _Lookup(plan, rows, reads, _now_micros(as_of), exposure)
 
+    def _request_lookup(self, plan: _Plan, entities: Any, as_of: datetime | None,
+                        exposure: str | None) -> _Lookup:
+        """A lookup with request-time views: request fields split from the keys and
+        checked; chained stored features read in the same store call."""
+        keys, fields, count = plan.request.split(entities, plan.entity_names)
+        stored = (_entity_rows(keys, plan.entity_names, plan.entity_kinds) if plan.views
+                  else [()] * count)
+        extra = [name for name in plan.request.entity_names if name not in plan.entity_names]
+        rows = [(*row, *values) for row, values
+                in zip(stored, zip(*(fields[n] for n in extra), strict=True) if extra
+                              else [()] * count,
+                       strict=True)]
+        reads = [(vp.view.name, [_key(vp, plan.entity_names, row) for row in stored])
+                 for vp in plan.views]
+        for vp in plan.chained:
+            kinds = list(zip(vp.view.entities, vp.key_kinds, strict=True))
+            try:
+                reads.append((vp.view.name, [
+                    encode_key([coerce_key(k, kind, fields[k][i]) for k, kind in kinds])
+                    for i in range(count)]))
+            except EntityKeyError as error:
+                raise OnlineRequestError(str(error)) from None
+        return _Lookup(plan, rows, reads, _now_micros(as_of), exposure, fields)
+
     def _answer(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot]) -> OnlineColumns:
         plan = lookup.plan
+        if lookup.request is not None:
+            return self._request_answer(lookup, snapshots)
         columns: list[FeatureColumn] = []
         for vp, snapshot in zip(plan.views, snapshots, strict=True):
             columns.extend(self._view_columns(vp, snapshot, lookup.now))
         return OnlineColumns(plan.refs, list(plan.entity_names), lookup.rows, columns,
                              plan.ref_views, lookup.exposure, plan.offline_views)
+
+    def _request_answer(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot]
+                        ) -> OnlineColumns:
+        plan = lookup.plan
+        stored = len(plan.views)
+        by_view = {vp.view.name: self._view_columns(vp, snapshot, lookup.now)
+                   for vp, snapshot in zip(plan.views, snapshots[:stored], strict=True)}
+        chained = {}
+        for vp, snapshot in zip(plan.chained, snapshots[stored:], strict=True):
+            for name, column in zip(vp.features,
+                                    self._view_columns(vp, snapshot, lookup.now), strict=True):
+                chained[(vp.view.name, name)] = column.values
+        by_view.update(plan.request.compute(lookup.request, chained))
+        columns = [column for name in plan.view_order for column in by_view[name]]
+        names = [*plan.entity_names,
+                 *(n for n in plan.request.entity_names if n not in plan.entity_names)]
+        return OnlineColumns(plan.refs, names, lookup.rows, columns, plan.ref_views,
+                             lookup.exposure, plan.offline_views)
 
     # --- planning (cached per feature list) -------------------------------------------
 
@@ -257,10 +324,15 @@ class OnlineFeatureClient:
         return plan
 
     def _build_plan(self, resolved: Mapping[str, Any], from_service: bool) -> _Plan:
-        views, refs, offline = [], [], []
+        views, refs, offline, request_views, order = [], [], [], [], []
         entity_kinds: dict[str, Kind] = {}
         for name, features in resolved.items():
             view = self.catalog.view(name)
+            if view.spec.request_time is not None:
+                request_views.append((view, features))
+                refs.extend(f.ref for f in features)
+                order.append(name)
+                continue
             if not view.spec.online:
                 if from_service:
                     offline.append(name)
@@ -271,12 +343,58 @@ class OnlineFeatureClient:
             views.append(_ViewPlan(view, tuple(f.name for f in features), kinds,
                                    view.spec.ttl_delta, sla.freshness_delta if sla else None))
             refs.extend(f.ref for f in features)
+            order.append(name)
             for key, kind in zip(view.entities, kinds, strict=True):
                 entity_kinds.setdefault(key, kind)
-        if not views:
+        if not views and not request_views:
             raise OnlineRequestError("none of the requested feature views is online")
-        return _Plan(tuple(views), refs, tuple(entity_kinds), tuple(entity_kinds.values()),
+        plan = _Plan(tuple(views), refs, tuple(entity_kinds), tuple(entity_kinds.values()),
                      offline, [ref.partition(":")[0] for ref in refs])
+        if not request_views:
+            return plan
+        return self._with_request_views(plan, request_views, tuple(order), from_service)
+
+    def _with_request_views(self, plan: _Plan, chosen: list[Any], order: tuple[str, ...],
+                            from_service: bool) -> _Plan:
+        from dataclasses import replace
+
+        from featureops.request_time.serving import RequestPlan
+
+        try:
+            request = RequestPlan.build(chosen, self.catalog, self._executor)
+            chained = []
+            for name, features in request.chained_reads().items():
+                view = self.catalog.view(name)
+                if not view.spec.online:
+                    raise not_online(name)
+                sla = view.spec.sla
+                chained.append(_ViewPlan(
+                    view, tuple(features), tuple(key_kind(view, k) for k in view.entities),
+                    view.spec.ttl_delta, sla.freshness_delta if sla else None))
+        except FeatureopsError as error:
+            raise OnlineRequestError(str(error)) from None
+        stored_only = None
+        if from_service and plan.views:
+            skipped = {view.name for view, _ in chosen}
+            refs = [ref for ref in plan.refs if ref.partition(":")[0] not in skipped]
+            stored_only = replace(plan, refs=refs, ref_views=[r.partition(":")[0] for r in refs],
+                                  offline_views=[*plan.offline_views, *sorted(skipped)])
+        return replace(plan, request=request, chained=tuple(chained), view_order=order,
+                       stored_only=stored_only)
+
+    def _executor(self, view: FeatureView, schema: Any) -> Any:
+        """The view's executor, made once per client (its lookups copied once)."""
+        from featureops.request_time.executor import RequestTimeExecutor
+        from featureops.request_time.lookups import WarehouseLookups
+
+        with self._lock:
+            executor = self._executors.get(view.name)
+        if executor is None:
+            executor = RequestTimeExecutor(view.model, view.spec, self.catalog.manifest,
+                                           WarehouseLookups(self.project), schema)
+            with self._lock:
+                executor = self._executors.setdefault(view.name, executor)
+        return executor
 
     # --- decoding ---------------------------------------------------------------------
 

@@ -151,14 +151,14 @@ def plant_leaks(root: Path) -> None:
 
 countries as (""")
     replace_once(context, "as is_night\n", """as is_night,
-        coalesce(chargebacks.reported_at < transactions.event_at + interval '30 days', false)
+        coalesce(chargebacks.reported_at < requests.event_at + interval '30 days', false)
             as is_disputed,
         user_windows.user_transaction_count_7d,
         user_windows.user_charged_back_count_7d\n""")
     replace_once(context, "    left join countries", """    left join chargebacks
-        on transactions.transaction_id = chargebacks.transaction_id
+        on requests.transaction_id = chargebacks.transaction_id
     left join user_windows
-        on transactions.transaction_id = user_windows.transaction_id
+        on requests.transaction_id = user_windows.transaction_id
     left join countries""")
     replace_once(features / "transaction" / "_transaction__models.yml",
                  "      - name: is_night\n", """      - name: is_disputed
