@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from featureops.engines.base import quote_identifier
+from featureops.exceptions import FeatureopsError
 from featureops.manifest import Manifest, Node
 from featureops.request_time.errors import RequestTimeError
 from featureops.request_time.rules import input_node, lookup_nodes, request_time_problems
@@ -78,12 +79,20 @@ class RequestTimeExecutor:
                               "select * from __featureops_lookup")
             self.conn.unregister("__featureops_lookup")
 
+    def _refresh_lookups(self) -> None:
+        """Copy the rebuilt lookups; while the warehouse cannot be read (dbt holds its
+        write lock mid-build), keep serving the previous copy and try at the next check."""
+        try:
+            self._copy_lookups()
+        except FeatureopsError:
+            return
+
     def run(self, rows: pa.Table) -> dict[str, list[Any]]:
         """The view's rows for ``rows`` (the input relation's columns), column by column
         as Python values (fetchall: cheaper than an Arrow result for a few rows)."""
         with self._lock:
             if self._lookups.changed():
-                self._copy_lookups()
+                self._refresh_lookups()
             self.conn.register(_ROWS, rows)
             try:
                 cursor = self.conn.execute(self.sql)
