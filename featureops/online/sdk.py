@@ -193,6 +193,7 @@ class OnlineFeatureClient:
         self.plan_cache_size = plan_cache_size
         self._plans: OrderedDict[tuple[Any, ...], _Plan] = OrderedDict()
         self._codecs: dict[RecordLayout, tuple[RecordCodec, dict[str, int]]] = {}
+        self._codecs_by_id: dict[int, tuple[RecordCodec, dict[str, int]]] = {}
         self._executors: dict[str, Any] = {}  # request-time view -> its executor
         self._lock = threading.Lock()
 
@@ -399,11 +400,17 @@ class OnlineFeatureClient:
     # --- decoding ---------------------------------------------------------------------
 
     def _codec(self, layout: RecordLayout) -> tuple[RecordCodec, dict[str, int]]:
+        # by identity first: a store hands out the same layout object for a version, and
+        # hashing the dataclass (every field spec) cost more than the lookup it served
+        cached = self._codecs_by_id.get(id(layout))
+        if cached is not None and cached[0].layout is layout:
+            return cached
         cached = self._codecs.get(layout)
         if cached is None:
             cached = (RecordCodec(layout), {f.name: i for i, f in enumerate(layout.fields)})
-            with self._lock:
-                self._codecs[layout] = cached
+        with self._lock:
+            self._codecs[layout] = cached
+            self._codecs_by_id[id(layout)] = cached
         return cached
 
     def _view_columns(self, vp: _ViewPlan, snapshot: ViewSnapshot,

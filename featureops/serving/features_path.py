@@ -33,6 +33,8 @@ RETRY_AFTER = {"Retry-After": "1"}
 #: nginx's status for "client closed the request": only ever seen in /metrics
 CLIENT_CLOSED = 499
 JSON_HEADERS = [(b"content-type", b"application/json")]
+#: from this many entities on, a view's shared timestamp and status lists are encoded once
+SHARED_ENCODING_MIN = 8
 
 
 def encode_json(content: Any) -> bytes:
@@ -103,7 +105,9 @@ def feast_shape(response: OnlineColumns, request_id: str) -> dict[str, Any]:
                for i in range(len(response.entity_names))]
     shared: dict[int, orjson.Fragment] = {}  # a view's columns share these two lists
 
-    def encoded_once(values: list[Any]) -> orjson.Fragment:
+    def encoded_once(values: list[Any]) -> orjson.Fragment | list[Any]:
+        if len(values) < SHARED_ENCODING_MIN:
+            return values  # short lists: encoding in place is cheaper than a fragment
         fragment = shared.get(id(values))
         if fragment is None:
             fragment = shared[id(values)] = orjson.Fragment(encode_json(values))
