@@ -58,7 +58,7 @@ def test_features_match_the_sdk(served):
     (b'{"features": ["feat_user__profile:nope"], "entities": {"user_id": [1]}}', 400,
      "no feature 'nope'"),
     (b'{"features": ["feat_transaction__context"], "entities": {"transaction_id": [1]}}', 400,
-     "not online"),
+     "request lacks field(s) user_id, event_at"),  # a request-time view: fields needed
     (b'{"features": ["feat_user__profile"], "entities": {"user_id": ["x"]}}', 400,
      "must be an integer"),
     (b'{"features": ["feat_user__profile"], "entities": {"user_id": [true]}}', 400,
