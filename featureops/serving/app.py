@@ -136,24 +136,34 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
             if context.log:  # a clean stop writes every response handed over
                 await context.log.close()
 
-    app = FastAPI(title="featureops feature server", version="1", lifespan=lifespan,
+    app = FeatureServer(title="featureops feature server", version="1", lifespan=lifespan,
                   default_response_class=ORJSONResponse,
                   description="Online features of the project's feature views.",
                   **_telemetry_options(settings))
     app.state.context = context
     app.state.tokens = context.tokens
     _add_error_handlers(app, context)
-    core = _core_router(context)
-    app.include_router(core)
+    app.include_router(_core_router(context))
     for router in _routers(context, extra_routers):
         app.include_router(router)
-    features_route = next(route for route in core.routes
-                          if getattr(route, "path", None) == "/features")
-    app.add_middleware(FeaturesFastPath, context=context, route=features_route)  # innermost
+    app.fast_path = FeaturesFastPath(context)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=context.metrics)
     complete_openapi(app)
     return app
+
+
+class FeatureServer(FastAPI):
+    """FastAPI, with ``POST /features`` handed to ``FeaturesFastPath`` before FastAPI's
+    middleware stack (every other request goes through it)."""
+
+    fast_path: FeaturesFastPath | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.fast_path is not None and FeaturesFastPath.handles(scope):
+            await self.fast_path(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def _telemetry_options(settings: ServingSettings) -> dict[str, Any]:

@@ -2,15 +2,15 @@
 the path requests take to it (``FeaturesFastPath``).
 
 The route is declared in FastAPI (``featureops.serving.app``), which documents it in
-OpenAPI, but requests reach it through ``FeaturesFastPath``, a plain ASGI layer in front
-of FastAPI's router: the same auth, parsing, limits, answers and error bodies, without
-the framework's per-request work (routing, dependency solving, request and response
-objects), which cost about as much as the lookup itself. Body size limits and metrics
-wrap it as they wrap every route.
+OpenAPI, but requests reach ``FeaturesFastPath`` before FastAPI's stack: the same body
+limit, auth, parsing, answers, error bodies and metrics, without the framework's
+per-request work (middleware layers, routing, dependency solving, request and response
+objects), which cost about as much as the lookup itself.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ RETRY_AFTER = {"Retry-After": "1"}
 #: nginx's status for "client closed the request": only ever seen in /metrics
 CLIENT_CLOSED = 499
 JSON_HEADERS = [(b"content-type", b"application/json")]
+PATH = "/features"
 #: from this many entities on, a view's shared timestamp and status lists are encoded once
 SHARED_ENCODING_MIN = 8
 
@@ -126,25 +127,37 @@ def feast_shape(response: OnlineColumns, request_id: str) -> dict[str, Any]:
 
 
 class FeaturesFastPath:
-    """Pure ASGI: ``POST /features`` answered here, everything else passed to ``app``."""
+    """``POST /features`` as a plain ASGI handler, called by the app before FastAPI's own
+    stack (``FeatureServer``): the body limit, auth, answer, errors and metrics every
+    route gets from that stack, done here without its layers."""
 
-    def __init__(self, app: Any, context: ServingContext, route: Any) -> None:
-        self.app = app
+    def __init__(self, context: ServingContext) -> None:
         self.context = context
-        self.route = route  # FastAPI's route object: metrics label requests by its path
+        self.max_bytes = context.settings.max_body_bytes
+
+    @staticmethod
+    def handles(scope: dict[str, Any]) -> bool:
+        return (scope["type"] == "http" and scope["path"] == PATH
+                and scope["method"] == "POST")
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if (scope["type"] != "http" or scope["path"] != "/features"
-                or scope["method"] != "POST"):
-            await self.app(scope, receive, send)
-            return
-        scope["route"] = self.route
+        started = time.perf_counter()
+        code = 500  # unless answered: an unexpected error propagates to the server's 500
         try:
+            code = await self._answer(scope, receive, send)
+        finally:
+            self.context.metrics.record_request(PATH, code, time.perf_counter() - started)
+
+    async def _answer(self, scope: dict[str, Any], receive: Any, send: Any) -> int:
+        try:
+            declared = _header(scope, b"content-length")
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                raise _too_large(self.max_bytes)
             check_token(_header(scope, b"authorization"), self.context.tokens)
-            payload = await answer_features(self.context, await _body(receive))
+            payload = await answer_features(self.context, await _body(receive, self.max_bytes))
         except ClientDisconnect:  # nobody reads the answer; counted, not a server error
             await _send(send, CLIENT_CLOSED, b"", [])
-            return
+            return CLIENT_CLOSED
         except Exception as error:
             answer = error_answer(error)
             if answer is None:
@@ -152,8 +165,13 @@ class FeaturesFastPath:
             status, headers, detail = answer
             extra = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
             await _send(send, status, encode_json({"detail": detail}), JSON_HEADERS + extra)
-            return
+            return status
         await _send(send, 200, payload, JSON_HEADERS)
+        return 200
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(413, detail=f"request body exceeds {limit} bytes")
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str:
@@ -163,13 +181,18 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
     return ""
 
 
-async def _body(receive: Any) -> bytes:
+async def _body(receive: Any, limit: int) -> bytes:
     chunks = []
+    received = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnect()
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if received > limit:  # a chunked body: refused as soon as it exceeds the limit
+            raise _too_large(limit)
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
 

@@ -36,6 +36,7 @@ class ServingMetrics:
             "(present, not_found, outside_ttl, stale).",
             ["view", "status"], registry=self.registry)
         self._value_children: dict[tuple[str, str], Any] = {}
+        self._request_children: dict[tuple[str, int], tuple[Any, Any]] = {}
         self.log_dropped = Counter(
             "featureops_serving_log_dropped", "Responses left out of the serving log because "
             "its queue was full (the writer could not keep up).", registry=self.registry)
@@ -65,6 +66,18 @@ class ServingMetrics:
                 child = self._value_children[labels] = self.values.labels(*labels)
             child.inc(count)
 
+    def record_request(self, endpoint: str, code: int, seconds: float) -> None:
+        """One answered request: its latency, its status, and its error reason if any."""
+        children = self._request_children.get((endpoint, code))
+        if children is None:  # labels() is not free
+            children = (self.latency.labels(endpoint), self.requests.labels(endpoint, str(code)))
+            self._request_children[(endpoint, code)] = children
+        children[0].observe(seconds)
+        children[1].inc()
+        if code >= 400:
+            reason = _REASONS.get(code, "internal" if code >= 500 else "client_error")
+            self.errors.labels(endpoint, reason).inc()
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -79,7 +92,6 @@ class MetricsMiddleware:
     def __init__(self, app: Any, metrics: ServingMetrics) -> None:
         self.app = app
         self.metrics = metrics
-        self._children: dict[tuple[str, int], tuple[Any, Any]] = {}  # labels() is not free
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -97,15 +109,5 @@ class MetricsMiddleware:
             await self.app(scope, receive, record_status)
         finally:
             route = scope.get("route")
-            endpoint = getattr(route, "path", None) or "unmatched"
-            code = status[0]
-            children = self._children.get((endpoint, code))
-            if children is None:
-                children = (self.metrics.latency.labels(endpoint),
-                            self.metrics.requests.labels(endpoint, str(code)))
-                self._children[(endpoint, code)] = children
-            children[0].observe(time.perf_counter() - started)
-            children[1].inc()
-            if code >= 400:
-                reason = _REASONS.get(code, "internal" if code >= 500 else "client_error")
-                self.metrics.errors.labels(endpoint, reason).inc()
+            self.metrics.record_request(getattr(route, "path", None) or "unmatched", status[0],
+                                        time.perf_counter() - started)
