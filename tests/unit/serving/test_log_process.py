@@ -185,3 +185,21 @@ def test_sampling_rate_is_honoured(tmp_path: Path) -> None:
     assert not any(ServingLogPipe(tmp_path, sample_rate=0.0).sampled() for _ in range(100))
     with pytest.raises(ValueError, match="sample rate"):
         ServingLogPipe(tmp_path, sample_rate=1.5)
+
+
+def test_the_pipe_is_enlarged_under_uvloop(tmp_path: Path) -> None:
+    """uvloop's pipe transports do not expose their pipe: at the kernel's 64 KiB it filled
+    between two reads of the writer and the server flushed a backlog mid-request."""
+    import fcntl
+
+    import uvloop
+
+    async def main() -> int:
+        pipe = ServingLogPipe(tmp_path)
+        await pipe.start()
+        try:
+            return fcntl.fcntl(pipe._transport.get_extra_info("pipe").fileno(), 1032)
+        finally:
+            await pipe.close()
+
+    assert uvloop.run(main()) >= 1 << 20  # F_GETPIPE_SZ
