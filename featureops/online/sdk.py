@@ -22,6 +22,7 @@ ones in one answer.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -222,11 +223,27 @@ class OnlineFeatureClient:
                                        exposure: str | None = None,
                                        entities: Mapping[str, Sequence[Any]] | None = None,
                                        as_of: datetime | None = None) -> OnlineColumns:
-        """``get_online_features_async``, column by column (the feature server's form)."""
-        lookup = self._lookup(features, exposure, entities, as_of)
+        """``get_online_features_async``, column by column (the feature server's form).
+        A plan not yet built (which may open executors that read the warehouse) and the SQL
+        of request-time views (a DuckDB query of milliseconds) run on a worker thread, so
+        the event loop keeps answering other requests meanwhile."""
+        if self._planned(features, exposure):
+            lookup = self._lookup(features, exposure, entities, as_of)
+        else:
+            lookup = await asyncio.to_thread(self._lookup, features, exposure, entities, as_of)
         snapshots = (self.store.read(lookup.reads) if self.store.inline_reads
                      else await self.store.read_async(lookup.reads))
+        if lookup.request is not None:
+            return await asyncio.to_thread(self._answer, lookup, snapshots)
         return self._answer(lookup, snapshots)
+
+    def _planned(self, features: Sequence[str] | None, exposure: str | None) -> bool:
+        """Whether the plan of this feature list or service is cached (cheap to get)."""
+        if exposure is not None:
+            return ("exposure", exposure) in self._plans
+        if features is None or isinstance(features, str):
+            return True  # refused by plan() at once
+        return ("features", *features) in self._plans
 
     def _lookup(self, features: Sequence[str] | None, exposure: str | None,
                 entities: Mapping[str, Sequence[Any]] | None,

@@ -261,3 +261,42 @@ def test_bad_requests_over_http_are_4xx_with_one_line(http, change, status, mess
     response = http.post("/features", json={"features": _features(), "entities": request})
     assert response.status_code == status and message in response.json()["detail"], \
         response.text
+
+
+def test_the_request_time_sql_runs_off_the_event_loop(client, monkeypatch) -> None:
+    """A request-time view's SQL (a DuckDB query) runs on a worker thread: a server's loop
+    keeps answering other requests meanwhile. The query is slowed to 0.3 s; a ticker on
+    the loop must keep ticking through it."""
+    import asyncio
+    import time
+
+    from featureops.request_time.executor import RequestTimeExecutor
+
+    run = RequestTimeExecutor.run
+
+    def slow_run(self, rows):
+        time.sleep(0.3)  # blocks whichever thread runs it
+        return run(self, rows)
+
+    monkeypatch.setattr(RequestTimeExecutor, "run", slow_run)
+    request = {"transaction_id": [10], "user_id": [1], "event_at": ["2026-10-31T12:00:00Z"],
+               "amount": [5.0], "currency_code": ["USD"], "channel": ["online"],
+               "device_type": ["mobile"], "transaction_country_code": ["US"]}
+
+    async def main() -> tuple[int, object]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        task = asyncio.create_task(ticker())
+        answer = await client.get_online_columns_async(_features(), entities=request, as_of=END)
+        task.cancel()
+        return ticks, answer
+
+    ticks, answer = asyncio.run(main())
+    assert ticks >= 10  # 0.3 s of query: about 30 ticks unless the loop was blocked
+    assert answer.columns[0].values == [5.0] and answer.columns[0].statuses == ["present"]
