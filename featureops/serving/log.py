@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -75,10 +75,12 @@ class ServingLogWriter:
     """
 
     def __init__(self, directory: Path, flush_rows: int = 50_000,
-                 batch_rows: int = 256) -> None:
+                 batch_rows: int = 256, pause: Callable[[], None] | None = None) -> None:
         self.directory = directory
         self.flush_rows = flush_rows
         self.batch_rows = batch_rows
+        # called between columns: the serving log's process gives way there
+        self._pause = pause or _no_pause
         self._columns: dict[str, list[Any]] = _empty_columns()
         self._batches: list[pa.RecordBatch] = []
         self._buffered = 0
@@ -107,6 +109,7 @@ class ServingLogWriter:
         nones = [None] * entities
         rows: dict[str, list[Any]] = _empty_columns()
         for view, feature, column in zip(views, features, answer.columns, strict=True):
+            self._pause()
             if len(column.values) != entities:
                 raise ValueError(f"column {view}:{feature} has {len(column.values)} values "
                                  f"for {entities} entities")
@@ -145,8 +148,11 @@ class ServingLogWriter:
         """Turn the buffered lists into one record batch (caller holds the lock)."""
         columns, self._columns = self._columns, _empty_columns()
         if columns["request_id"]:
-            self._batches.append(pa.RecordBatch.from_arrays(
-                [_arrow(columns[field.name], field.type) for field in SCHEMA], schema=SCHEMA))
+            arrays = []
+            for field in SCHEMA:
+                self._pause()
+                arrays.append(_arrow(columns[field.name], field.type))
+            self._batches.append(pa.RecordBatch.from_arrays(arrays, schema=SCHEMA))
 
     def flush(self) -> Path | None:
         """Write the buffered rows as one file (atomically); None when there were none."""
@@ -206,6 +212,10 @@ def _arrow(values: list[Any], kind: pa.DataType) -> pa.Array:
             raise
         # integers beyond 2**53 are not converted implicitly: round them as float() does
         return pa.array([None if v is None else float(v) for v in values], type=kind)
+
+
+def _no_pause() -> None:
+    return None
 
 
 def _empty_columns() -> dict[str, list[Any]]:

@@ -87,7 +87,7 @@ def _report(message: str) -> None:
 
 def run(directory: Path, flush_seconds: float, source: int = 0) -> None:
     """Read frames from file descriptor ``source`` until it closes; write them."""
-    writer = ServingLogWriter(directory)
+    writer = ServingLogWriter(directory, pause=os.sched_yield)  # give way between columns
     buffer = bytearray()
     due = time.monotonic() + flush_seconds
     while True:
