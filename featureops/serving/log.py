@@ -66,6 +66,13 @@ def entity_keys_json(names: list[str], rows: list[tuple[Any, ...]]) -> list[str]
     return [entity_key_json(names, row) for row in rows]
 
 
+def new_log_file(directory: Path) -> Path:
+    """A new file name in the serving log (readers glob ``serving_log_*.parquet``)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return directory / f"serving_log_{stamp}_{uuid.uuid4().hex[:8]}.parquet"
+
+
 class ServingLogWriter:
     """Buffers sampled responses and writes them as Parquet files.
 
@@ -163,9 +170,7 @@ class ServingLogWriter:
             if not batches:
                 return None
             table = pa.Table.from_batches(batches, schema=SCHEMA)
-            self.directory.mkdir(parents=True, exist_ok=True)
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-            final = self.directory / f"serving_log_{stamp}_{uuid.uuid4().hex[:8]}.parquet"
+            final = new_log_file(self.directory)
             with replacing(final) as partial:
                 pq.write_table(table, partial)
             self.files_written.append(final)

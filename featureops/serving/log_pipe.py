@@ -72,8 +72,8 @@ class ServingLogPipe:
         try:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "featureops.serving.log_process", str(self.directory),
-                repr(self.flush_seconds), stdin=read_end, stdout=asyncio.subprocess.DEVNULL,
-                start_new_session=True)  # Ctrl-C at the terminal reaches the server only
+                repr(self.flush_seconds), stdin=read_end, stdout=asyncio.subprocess.DEVNULL)
+            # it moves to a process group of its own at start (log_process.main)
         except BaseException:
             os.close(write_end)
             raise

@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
+import subprocess
+import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
+from featureops.online.encoding import datetime_to_micros
 from featureops.online.sdk import FeatureColumn, OnlineColumns
 from featureops.serving.features_path import encode_json
 from featureops.serving.features_path import feast_shape as _feast_shape
-from featureops.serving.log import ServingLogWriter
+from featureops.serving.log import SCHEMA, ServingLogWriter
 from featureops.serving.log_pipe import ServingLogPipe
 from featureops.serving.log_process import HURRY_SIGNAL, frame, kinds_of, run
 from tests.unit.serving.test_log import T, response
@@ -76,6 +81,74 @@ def test_the_process_logs_what_the_in_process_writer_logs(tmp_path: Path) -> Non
     assert {(r["value_double"], r["value_text"]) for r in seen} == {(None, None)}
     tier = [r for r in logged if r["feature"] == "tier" and r["status"] == "stale"]
     assert {r["value_text"] for r in tier} == {"gold"}
+
+
+def _random_answer(rng: random.Random) -> OnlineColumns:
+    """An answer of every kind the log distinguishes, one or two entity key columns
+    (integers or awkward strings), values of every JSON type, offsets in timestamps."""
+    entities = rng.choice([1, 2, 3, 17])
+    names = rng.choice([["user_id"], ["merchant", "card"]])
+    texts = ["a", 'quo"te', "back\\slash", "é ünï", "", "{x}"]
+
+    def key() -> object:
+        return rng.randrange(-2**62, 2**62) if rng.random() < 0.5 else rng.choice(texts)
+
+    rows = list(dict.fromkeys(tuple(key() for _ in names) for _ in range(entities)))
+    makers = {
+        "int": lambda: rng.randrange(-2**62, 2**62),
+        "float": lambda: rng.choice([0.1, -1e300, 2.5e-8, 3.0, float(2**60)]),
+        "bool": lambda: rng.random() < 0.5,
+        "string": lambda: rng.choice(texts),
+        "vector": lambda: [rng.random(), rng.random()],
+        "timestamp": lambda: "2026-10-31T12:00:00+00:00",
+        "json": lambda: rng.choice([1, 2.5, "x", True, None, {"a": 1}, [1]]),
+        None: lambda: rng.choice([7, "y", False, None]),
+    }
+    offsets = ["2026-10-31T12:00:00+00:00", "2026-10-31T14:30:00.123456+02:30",
+               "2026-01-01T00:00:00Z"]
+    columns, refs = [], []
+    for number in range(rng.randint(1, 6)):
+        kind = rng.choice(list(makers))
+        statuses = [rng.choice(["present", "not_found", "stale"]) for _ in rows]
+        values = [makers[kind]() if status != "not_found" else None for status in statuses]
+        stamps = [None if status == "not_found" else rng.choice(offsets)
+                  for status in statuses]
+        micros = [None if t is None else datetime_to_micros(datetime.fromisoformat(t))
+                  for t in stamps]
+        columns.append(FeatureColumn(values, stamps, statuses, kind, micros))
+        refs.append(f"v_{number % 2}:f{number}")
+    return OnlineColumns(refs, names, rows, columns, [r.split(":")[0] for r in refs],
+                         rng.choice(["fraud_model", None]))
+
+
+def test_the_bulk_query_logs_what_the_in_process_writer_logs(tmp_path: Path, capfd) -> None:
+    """The oracle is ServingLogWriter.append_columns, row for row, over random answers."""
+    rng = random.Random(20261204)
+    answers = [(_random_answer(rng), f"r{i:03d}") for i in range(120)]
+    _run_on([_frame(answer, request_id) for answer, request_id in answers],
+            tmp_path / "process")
+    assert capfd.readouterr().err == ""  # the bulk query took every frame
+    oracle = ServingLogWriter(tmp_path / "oracle")
+    for answer, request_id in answers:
+        oracle.append_columns(answer, request_id=request_id, served_at=T)
+    oracle.flush()
+    [written] = list((tmp_path / "process").glob("*.parquet"))
+    assert pq.read_schema(written).equals(SCHEMA)
+    logged = _rows(tmp_path / "process")
+    assert len(logged) == sum(len(a.entity_rows) * len(a.columns) for a, _ in answers)
+    assert logged == _rows(tmp_path / "oracle")
+    assert not list((tmp_path / "process").glob(".*"))  # no spool left behind
+
+
+def test_a_killed_writers_spool_is_logged_by_the_next_writer(tmp_path: Path) -> None:
+    answer = _typed_answer()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a process id that is no longer running
+    (tmp_path / f".serving_log_spool_{dead.pid}.ndjson").write_bytes(
+        _frame(answer, "before") + b'{"s":1,"k":"nn')  # killed mid-line
+    _run_on([_frame(answer, "after")], tmp_path)
+    assert {r["request_id"] for r in _rows(tmp_path)} == {"before", "after"}
+    assert not list(tmp_path.glob(".*"))
 
 
 def test_a_bad_frame_is_skipped_and_reported(tmp_path: Path, capfd) -> None:
@@ -158,11 +231,16 @@ def test_the_writer_outlives_ctrl_c_and_sigterm_and_yields_the_cpu(tmp_path: Pat
     answer = _typed_answer()
 
     async def steps(pipe: ServingLogPipe) -> None:
-        assert os.getpgid(pipe.pid) != os.getpgid(0)
         deadline = time.monotonic() + WAIT
         while not _ignores(pipe.pid, signal.SIGINT, signal.SIGTERM):
             assert time.monotonic() < deadline, "the writer never ignored the signals"
             await asyncio.sleep(0.02)
+        assert os.getpgid(pipe.pid) != os.getpgid(0)
+        # one session, so one autogroup: across autogroups SCHED_IDLE does not yield
+        assert os.getsid(pipe.pid) == os.getsid(0)
+        if Path("/proc/self/autogroup").exists():
+            assert (Path(f"/proc/{pipe.pid}/autogroup").read_text().split()[0]
+                    == Path("/proc/self/autogroup").read_text().split()[0])
         assert os.sched_getscheduler(pipe.pid) == os.SCHED_IDLE  # Linux: CPU nobody wants
         assert os.getpriority(os.PRIO_PROCESS, pipe.pid) >= min(
             19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
