@@ -115,6 +115,20 @@ class RequestTimeSpec(_StrictModel):
         return tuple(tuple(ref.split(":", 1)) for ref in self.features)  # type: ignore[misc]
 
 
+class StreamingSpec(_StrictModel):
+    """``streaming`` of a feature view: its windowed_aggregate columns are also kept up to
+    date from a stream source's events (featureops.streaming; docs/streaming.md)."""
+
+    source: Identifier = Field(description="The stream source whose events feed the view.")
+    allowed_lateness: Duration | None = Field(
+        default=None, description="How far behind the newest event time an event may arrive "
+                                  "and still be counted (default: not at all).")
+
+    @property
+    def allowed_lateness_delta(self) -> timedelta:
+        return parse_duration(self.allowed_lateness) if self.allowed_lateness else timedelta(0)
+
+
 class FeatureViewSpec(_StrictModel):
     """``config.meta.featureops`` of a feature view model."""
 
@@ -149,6 +163,8 @@ class FeatureViewSpec(_StrictModel):
     monitoring: MonitoringSpec | None = None
     request_time: RequestTimeSpec | None = Field(
         default=None, description="Computed at request time from caller-sent fields.")
+    streaming: StreamingSpec | None = Field(
+        default=None, description="Windows also maintained from a stream source's events.")
 
     @model_validator(mode="after")
     def _request_time_keys(self) -> FeatureViewSpec:
@@ -162,6 +178,13 @@ class FeatureViewSpec(_StrictModel):
             if key not in fields:
                 raise ValueError(f"request_time.fields must include '{key}' (an entity or the "
                                  "timestamp: answers are matched to requests by it)")
+        return self
+
+    @model_validator(mode="after")
+    def _streaming_is_online(self) -> FeatureViewSpec:
+        if self.streaming is not None and not self.online:
+            raise ValueError("streaming: the served value is the online batch version plus "
+                             "the stream's part: set online: true")
         return self
 
     @property
