@@ -45,6 +45,7 @@ from featureops.online.encoding import (
 )
 from featureops.online.layout import Kind, RecordLayout
 from featureops.project import Project
+from featureops.request_time.errors import NotInline
 
 PRESENT, NOT_FOUND, OUTSIDE_TTL, STALE = "present", "not_found", "outside_ttl", "stale"
 STATUSES = (PRESENT, NOT_FOUND, OUTSIDE_TTL, STALE)
@@ -224,9 +225,11 @@ class OnlineFeatureClient:
                                        entities: Mapping[str, Sequence[Any]] | None = None,
                                        as_of: datetime | None = None) -> OnlineColumns:
         """``get_online_features_async``, column by column (the feature server's form).
-        A plan not yet built (which may open executors that read the warehouse) and the SQL
-        of request-time views (a DuckDB query of milliseconds) run on a worker thread, so
-        the event loop keeps answering other requests meanwhile."""
+        A plan not yet built (which may open executors that read the warehouse) runs on a
+        worker thread, and so does a request-time view the compiled evaluator cannot answer
+        (its SQL on DuckDB, a millisecond or more; a lookup check, a stat of the warehouse):
+        the event loop keeps answering other requests meanwhile. A compiled evaluator's
+        answer (pure CPU, tens of microseconds) is computed on the loop (ADR 0057)."""
         if self._planned(features, exposure):
             lookup = self._lookup(features, exposure, entities, as_of)
         else:
@@ -234,7 +237,10 @@ class OnlineFeatureClient:
         snapshots = (self.store.read(lookup.reads) if self.store.inline_reads
                      else await self.store.read_async(lookup.reads))
         if lookup.request is not None:
-            return await asyncio.to_thread(self._answer, lookup, snapshots)
+            try:
+                return self._answer(lookup, snapshots, inline=True)
+            except NotInline:
+                return await asyncio.to_thread(self._answer, lookup, snapshots)
         return self._answer(lookup, snapshots)
 
     def _planned(self, features: Sequence[str] | None, exposure: str | None) -> bool:
@@ -284,18 +290,19 @@ class OnlineFeatureClient:
                 raise OnlineRequestError(str(error)) from None
         return _Lookup(plan, rows, reads, _now_micros(as_of), exposure, fields)
 
-    def _answer(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot]) -> OnlineColumns:
+    def _answer(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot],
+                inline: bool = False) -> OnlineColumns:
         plan = lookup.plan
         if lookup.request is not None:
-            return self._request_answer(lookup, snapshots)
+            return self._request_answer(lookup, snapshots, inline)
         columns: list[FeatureColumn] = []
         for vp, snapshot in zip(plan.views, snapshots, strict=True):
             columns.extend(self._view_columns(vp, snapshot, lookup.now))
         return OnlineColumns(plan.refs, list(plan.entity_names), lookup.rows, columns,
                              plan.ref_views, lookup.exposure, plan.offline_views)
 
-    def _request_answer(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot]
-                        ) -> OnlineColumns:
+    def _request_answer(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot],
+                        inline: bool = False) -> OnlineColumns:
         plan = lookup.plan
         stored = len(plan.views)
         by_view = {vp.view.name: self._view_columns(vp, snapshot, lookup.now)
@@ -305,7 +312,7 @@ class OnlineFeatureClient:
             for name, column in zip(vp.features,
                                     self._view_columns(vp, snapshot, lookup.now), strict=True):
                 chained[(vp.view.name, name)] = column.values
-        by_view.update(plan.request.compute(lookup.request, chained))
+        by_view.update(plan.request.compute(lookup.request, chained, inline))
         columns = [column for name in plan.view_order for column in by_view[name]]
         names = [*plan.entity_names,
                  *(n for n in plan.request.entity_names if n not in plan.entity_names)]

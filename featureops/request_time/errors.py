@@ -9,3 +9,8 @@ class RequestTimeError(FeatureopsError):
 
 class RequestFieldError(FeatureopsError):
     """A request field is missing, mistyped or unexpected (the caller's mistake)."""
+
+
+class NotInline(Exception):  # noqa: N818 - a signal to the caller, never shown
+    """The compiled evaluator cannot answer this request on the event loop (the view runs
+    on DuckDB, the request needs DuckDB, or a lookup check is due): run it off the loop."""

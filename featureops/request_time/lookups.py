@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from featureops.engines.base import quote_identifier
+from featureops.exceptions import FeatureopsError
 from featureops.project import Project
 
 
@@ -37,6 +39,24 @@ class WarehouseLookups:
         self._fingerprint = self._stat()
         self._checked_at = time.monotonic()
         return tables
+
+    def sample(self, relation_name: str, columns: Sequence[str], limit: int) -> pa.Table | None:
+        """Up to ``limit`` rows of the input relation dbt built (the equivalence guard's
+        rows), or None when the warehouse cannot give them (not built, columns differ)."""
+        from featureops.engines.target import open_engine
+
+        chosen = ", ".join(quote_identifier(name) for name in columns)
+        try:
+            with open_engine(self.project) as engine:
+                return engine.to_arrow(f"select {chosen} from {relation_name} "
+                                       f"limit {int(limit)}")
+        except FeatureopsError:
+            return None
+
+    def due(self) -> bool:
+        """Whether ``changed`` would look at the warehouse now (pure CPU: a clock read)."""
+        return self._path is not None and \
+            time.monotonic() - self._checked_at >= self.check_seconds
 
     def changed(self) -> bool:
         """Whether the warehouse was rebuilt since the last load (cheap; rate-limited)."""

@@ -78,8 +78,55 @@ def request_time_problems(node: Node, spec: FeatureViewSpec,
         return
     allowed = [n.relation_name for n in [source, *lookup_nodes(node, manifest)]
                if n is not None and n.relation_name]
-    for message in sql_problems(node.compiled_code, allowed, manifest.adapter_type):
+    problems = sql_problems(node.compiled_code, allowed, manifest.adapter_type)
+    for message in problems:
         yield ("error", "compiled SQL", message)
+    if not problems and source is not None:
+        reason = evaluator_refusal(node, spec, manifest, source)
+        if reason:
+            yield ("warning", "compiled SQL",
+                   f"runs on DuckDB ({reason}): about 2 ms per request instead of the "
+                   "compiled evaluator's tens of microseconds (docs/request-time.md)")
+
+
+def evaluator_refusal(node: Node, spec: FeatureViewSpec, manifest: Manifest,
+                      source: Node) -> str | None:
+    """Why the compiled evaluator would refuse the view's SQL, judged from the manifest
+    (types it does not document are taken as fitting; serving checks them, and the values,
+    against DuckDB), or None. None too when the seeds' columns are undocumented."""
+    from featureops.request_time.compiled import CompiledView
+    from featureops.request_time.expressions import Unsupported
+    from featureops.request_time.inputs import arrow_type
+    from featureops.request_time.semantics import ANY, arrow_sql_type
+
+    def kind(data_type: str | None) -> str:
+        arrow = arrow_type(data_type)
+        return ANY if arrow is None else arrow_sql_type(arrow)
+
+    rt = spec.request_time
+    assert rt is not None and node.compiled_code is not None
+    columns = [(name, field) for name, field in rt.fields.items()]
+    for view, feature in rt.chained:
+        stored = next((m for m in manifest.models.values() if m.name == view), None)
+        column = stored.columns.get(feature) if stored is not None else None
+        columns.append((feature, kind(column.data_type if column is not None else None)))
+    lookups = {}
+    for seed in lookup_nodes(node, manifest):
+        key = parse_relation(seed.relation_name or "", "duckdb")
+        if key is None or not seed.columns:
+            return None
+        types = (seed._raw.get("config") or {}).get("column_types") or {}
+        lookups[key] = (seed.relation_name or "", [
+            (name, kind(types.get(name) or column.data_type))
+            for name, column in seed.columns.items()])
+    input_key = parse_relation(source.relation_name or "", "duckdb")
+    if input_key is None:
+        return None
+    try:
+        CompiledView(node.compiled_code, input_key, columns, lookups)
+    except Unsupported as why:
+        return str(why)
+    return None
 
 
 def chained_problems(view: FeatureView, catalog: FeatureCatalog) -> Iterator[tuple[str, str]]:

@@ -2,7 +2,8 @@
 split from the entity keys and checked against the declared inputs, chained stored features
 are read in the same store call as the other views, and each view's SQL runs over the
 request rows. A plan is built once per feature list (the SDK caches it); per call it only
-coerces values, builds one Arrow table per view and runs the prepared SQL text.
+coerces values and runs each view's executor over them (the compiled evaluator, or the
+prepared SQL text in DuckDB: executor.py).
 """
 
 from __future__ import annotations
@@ -125,8 +126,10 @@ class RequestPlan:
         return keys, columns, count
 
     def compute(self, columns: Mapping[str, list[Any]],
-                chained: Mapping[tuple[str, str], list[Any]]) -> dict[str, list[FeatureColumn]]:
-        """Each view's feature columns for the request rows, by view name."""
+                chained: Mapping[tuple[str, str], list[Any]],
+                inline: bool = False) -> dict[str, list[FeatureColumn]]:
+        """Each view's feature columns for the request rows, by view name. ``inline``: on
+        the serving loop, compiled evaluators only (``NotInline`` otherwise)."""
         answer = {}
         for plan in self.views:
             view = plan.view
@@ -136,10 +139,10 @@ class RequestPlan:
             if len(set(keys)) != len(keys):
                 raise OnlineRequestError(f"request rows repeat a key of '{view.name}' "
                                          f"({', '.join(view.entities)}): send each once")
-            table = request_table(spec.fields, columns, {
-                feature: (kind, chained[(source, feature)])
-                for source, feature, kind in plan.chained})
-            out = plan.executor.run(table)
+            inputs = {name: columns[name] for name in spec.fields}
+            inputs.update((feature, chained[(source, feature)])
+                          for source, feature, _ in plan.chained)
+            out = plan.executor.run_columns(inputs, inline=inline)
             found = {key: i for i, key in enumerate(
                 zip(*(out[k] for k in view.entities), strict=True))}
             positions = [found.get(key, -1) for key in keys]

@@ -217,6 +217,17 @@ def _valid() -> dict:
             "device_type": ["mobile"], "transaction_country_code": ["FR"]}
 
 
+def _changed(change: dict) -> dict:
+    """A valid request with ``change`` applied: a list replaces a field, None drops it."""
+    request = _valid()
+    for name, values in change.items():
+        if values is None:
+            request.pop(name)
+        else:
+            request[name] = values
+    return request
+
+
 @pytest.mark.parametrize(("change", "message"), [
     ({"amount": None}, "request lacks field(s) amount declared in "
                        "meta.featureops.request_time of 'feat_transaction__context'"),
@@ -233,12 +244,7 @@ def _valid() -> dict:
      "request rows repeat a key of 'feat_transaction__context' (transaction_id)"),
 ])
 def test_bad_requests_are_one_line_errors(client, change, message) -> None:
-    request = _valid()
-    for name, values in change.items():
-        if values is None:
-            request.pop(name)
-        else:
-            request[name] = values
+    request = _changed(change)
     with pytest.raises(OnlineRequestError) as error:
         client.get_online_features(features=_features(), entities=request, as_of=END)
     assert message in str(error.value) and "\n" not in str(error.value)
@@ -252,33 +258,31 @@ def test_bad_requests_are_one_line_errors(client, change, message) -> None:
      "1001 entities exceed the limit of 1000"),
 ])
 def test_bad_requests_over_http_are_4xx_with_one_line(http, change, status, message) -> None:
-    request = _valid()
-    for name, values in change.items():
-        if values is None:
-            request.pop(name)
-        else:
-            request[name] = values
+    request = _changed(change)
     response = http.post("/features", json={"features": _features(), "entities": request})
     assert response.status_code == status and message in response.json()["detail"], \
         response.text
 
 
 def test_the_request_time_sql_runs_off_the_event_loop(client, monkeypatch) -> None:
-    """A request-time view's SQL (a DuckDB query) runs on a worker thread: a server's loop
-    keeps answering other requests meanwhile. The query is slowed to 0.3 s; a ticker on
-    the loop must keep ticking through it."""
+    """A request-time view's SQL on DuckDB (a view the compiled evaluator does not serve)
+    runs on a worker thread: a server's loop keeps answering other requests meanwhile. The
+    query is slowed to 0.3 s; a ticker on the loop must keep ticking through it. (The
+    compiled evaluator runs on the loop: tests/integration/test_request_time_compiled.py.)"""
     import asyncio
     import time
 
     from featureops.request_time.executor import RequestTimeExecutor
 
-    run = RequestTimeExecutor.run
+    client.get_online_features(features=_features(), entities=_valid(), as_of=END)
+    monkeypatch.setattr(client._executors[VIEW], "_compiled", None)  # DuckDB serves it
+    query = RequestTimeExecutor._duckdb
 
-    def slow_run(self, rows):
+    def slow_query(self, rows):
         time.sleep(0.3)  # blocks whichever thread runs it
-        return run(self, rows)
+        return query(self, rows)
 
-    monkeypatch.setattr(RequestTimeExecutor, "run", slow_run)
+    monkeypatch.setattr(RequestTimeExecutor, "_duckdb", slow_query)
     request = {"transaction_id": [10], "user_id": [1], "event_at": ["2026-10-31T12:00:00Z"],
                "amount": [5.0], "currency_code": ["USD"], "channel": ["online"],
                "device_type": ["mobile"], "transaction_country_code": ["US"]}

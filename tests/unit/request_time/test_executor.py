@@ -10,7 +10,7 @@ import pytest
 
 from featureops.catalog import FeatureCatalog
 from featureops.manifest import Manifest
-from featureops.request_time.errors import RequestTimeError
+from featureops.request_time.errors import NotInline, RequestTimeError
 from featureops.request_time.executor import RequestTimeExecutor
 from featureops.request_time.inputs import request_table
 from tests import factories as f
@@ -29,6 +29,12 @@ class FakeLookups:
 
     def changed(self) -> bool:
         return self.rebuilt
+
+    def due(self) -> bool:
+        return self.rebuilt
+
+    def sample(self, relation_name, columns, limit):
+        return None  # no dbt build here: the guard uses its synthetic rows
 
 
 def _executor(lookups, sql=SQL):
@@ -75,3 +81,60 @@ def test_sql_it_cannot_run_is_refused_at_start() -> None:
                        "cannot run: aggregate SUM"):
         _executor(FakeLookups(1.0), SQL.replace("requests.amount * rates.usd_rate",
                                                 "sum(requests.amount)"))
+
+
+def _columns(**changes):
+    columns = {"transaction_id": [1], "user_id": [7], "event_at": [datetime(2026, 10, 31)],
+               "amount": [10.0], "currency_code": ["EUR"], "home_country_code": ["FR"]}
+    columns.update(changes)
+    return columns
+
+
+def test_the_compiled_evaluator_serves_the_view_once_the_guard_agrees() -> None:
+    lookups = FakeLookups(1.08)
+    executor = _executor(lookups)
+    assert (executor.engine, executor.reason) == ("compiled", "")
+    assert executor.checked_rows > 200  # the guard's synthetic rows (no dbt build here)
+    out = executor.run_columns(_columns(amount=[10.0, 2.0], transaction_id=[1, 2],
+                                        user_id=[7, 7], event_at=[datetime(2026, 1, 1)] * 2,
+                                        currency_code=["EUR", None],
+                                        home_country_code=["FR", "DE"]), inline=True)
+    assert out == {"transaction_id": [1, 2], "event_at": [datetime(2026, 1, 1)] * 2,
+                   "amount_usd": [10.0 * 1.08, None], "is_french": [True, False]}
+    lookups.rebuilt = True  # a lookup check is due: never on the loop
+    with pytest.raises(NotInline):
+        executor.run_columns(_columns(), inline=True)
+    assert executor.run_columns(_columns())["amount_usd"] == [10.0 * 1.08]
+
+
+def test_sql_outside_the_subset_runs_on_duckdb_saying_why() -> None:
+    sql = SQL.replace("requests.amount * rates.usd_rate", "sign(requests.amount) * rates.usd_rate")
+    executor = _executor(FakeLookups(1.08), sql)
+    assert executor.engine == "duckdb" and executor.reason.startswith("sign: SIGN(")
+    assert executor.run_columns(_columns(amount=[-3.0]))["amount_usd"] == [-1.08]
+    with pytest.raises(NotInline):
+        executor.run_columns(_columns(), inline=True)
+
+
+def test_the_guard_keeps_duckdb_when_a_value_differs(monkeypatch) -> None:
+    from featureops.request_time import expressions
+
+    original = expressions.ExpressionCompiler._mul
+
+    def off_by_a_little(self, node):
+        typed = original(self, node)
+        return expressions.Typed(lambda row: None if (v := typed.fn(row)) is None
+                                 else v * (1 + 1e-9), typed.type)
+    monkeypatch.setattr(expressions.ExpressionCompiler, "_mul", off_by_a_little)
+    executor = _executor(FakeLookups(1.08))
+    assert executor.engine == "duckdb"
+    assert executor.reason.startswith("differs from DuckDB on the guard's rows: column 3")
+    assert executor.run_columns(_columns())["amount_usd"] == [10.0 * 1.08]
+
+
+def test_a_request_the_evaluator_cannot_vouch_for_is_answered_by_duckdb() -> None:
+    """amount * rate overflows to inf: DuckDB's answer (inf), not Python's."""
+    executor = _executor(FakeLookups(1.08))
+    with pytest.raises(NotInline):
+        executor.run_columns(_columns(amount=[1.7e308]), inline=True)
+    assert executor.run_columns(_columns(amount=[1.7e308]))["amount_usd"] == [float("inf")]

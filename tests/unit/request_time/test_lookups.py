@@ -63,6 +63,12 @@ class FailingRefresh:
     def changed(self) -> bool:
         return True
 
+    def due(self) -> bool:
+        return True
+
+    def sample(self, relation_name, columns, limit):
+        return None
+
 
 def test_a_refused_refresh_keeps_serving_the_previous_copy() -> None:
     lookups = FailingRefresh()

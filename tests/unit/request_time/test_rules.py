@@ -104,3 +104,11 @@ def test_a_parse_only_manifest_is_a_warning_not_an_error() -> None:
     report = validate_manifest(Manifest.from_dict(f.manifest(*built)))
     assert report.ok
     assert any("no compiled SQL" in str(p) for p in report.problems)
+
+
+def test_sql_outside_the_compiled_subset_is_a_warning_naming_the_construct() -> None:
+    sql = SQL.replace("requests.amount * rates.usd_rate", "sign(requests.amount)")
+    problems = _problems(*nodes(sql=sql))
+    assert len(problems) == 1 and problems[0].startswith("warning: ")
+    assert "model 'feat_transaction__context': compiled SQL: runs on DuckDB (sign: " \
+        "SIGN(requests.amount))" in problems[0]
