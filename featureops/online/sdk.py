@@ -229,7 +229,7 @@ class OnlineFeatureClient:
         worker thread, and so does a request-time view the compiled evaluator cannot answer
         (its SQL on DuckDB, a millisecond or more; a lookup check, a stat of the warehouse):
         the event loop keeps answering other requests meanwhile. A compiled evaluator's
-        answer (pure CPU, tens of microseconds) is computed on the loop (ADR 0057)."""
+        answer (pure CPU, tens of microseconds) is computed on the loop (ADR 0061)."""
         if self._planned(features, exposure):
             lookup = self._lookup(features, exposure, entities, as_of)
         else:

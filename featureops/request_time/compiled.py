@@ -2,7 +2,7 @@
 qualified with sqlglot (DuckDB dialect) against the input relation's and lookups' columns,
 each SELECT compiled to a stage over row tuples, each expression to a closure
 (expressions.py). A request then costs tens of microseconds, against a DuckDB query's
-1.5-2 ms of fixed cost (ADR 0057).
+1.5-2 ms of fixed cost (ADR 0061).
 
 The subset: SELECTs (in CTEs, subqueries or the main query) over the input relation, with
 LEFT or INNER joins to lookups (seeds, or CTEs selecting a seed's columns) on equalities

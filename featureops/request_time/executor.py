@@ -14,7 +14,7 @@ compiled SQL runs unchanged, text and all.
 
 Lookups are checked for a rebuild (a stat, at most every second) on the thread that runs
 ``run``/``run_columns``; ``run_columns(inline=True)`` never checks and never runs DuckDB
-(it raises ``NotInline`` instead), so the serving loop can call it (ADR 0057).
+(it raises ``NotInline`` instead), so the serving loop can call it (ADR 0061).
 """
 
 from __future__ import annotations
