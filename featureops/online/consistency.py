@@ -5,6 +5,8 @@ entity within ttl as of the live version's end time, computed from the warehouse
 their online records are read back and compared feature by feature, timestamps included.
 The number of entities online and offline are compared too. Pushed records legitimately
 differ from the warehouse; they show up as mismatches whose online timestamp is newer.
+Request-time views are checked by running sampled requests through the serving path
+(featureops.online.request_consistency).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from featureops.catalog import FeatureCatalog, FeatureView
 from featureops.online.base import OnlineStore
@@ -29,6 +31,9 @@ from featureops.online.encoding import (
 from featureops.online.materialize import online_views
 from featureops.online.warehouse import Warehouse, Window
 from featureops.project import Project
+
+if TYPE_CHECKING:
+    from featureops.online.request_consistency import ChainedAvailability
 
 #: float16 embeddings keep about 3 significant digits.
 FLOAT16_TOLERANCE = 2e-3
@@ -53,6 +58,9 @@ class ViewConsistency:
     sampled: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
     problem: str = ""
+    kind: str = "stored"  # or "request_time": computed per request, never stored
+    skipped: str = ""  # why a request-time view was not checked (not a failure)
+    chained: list[ChainedAvailability] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -71,14 +79,28 @@ class ConsistencyReport:
 def check_consistency(project: Project, *, select: Sequence[str] = (), sample: int = 1000,
                       seed: int = 42, store: OnlineStore | None = None,
                       warehouse: str | Path | None = None) -> ConsistencyReport:
-    views = online_views(FeatureCatalog.from_manifest(project.manifest), select)
+    """Stored views (online) and request-time views among ``select`` (all when empty)."""
+    from featureops.online import request_consistency as rt
+
+    catalog = FeatureCatalog.from_manifest(project.manifest)
+    request_views = rt.request_time_views(catalog, select)
+    stored = [name for name in select if name not in {v.name for v in request_views}]
+    # online_views picks every online view when given none: only when nothing was selected
+    views = online_views(catalog, stored) if stored or not select else []
     own_store = store is None
     store = store or open_online_store(project)
+    checks = None
     try:
+        # executors open before the warehouse: DuckDB refuses a second connection to a
+        # file with another configuration
+        checks = rt.RequestTimeChecks(project, catalog, store, request_views)
         with Warehouse.for_project(project, warehouse) as source:
-            return ConsistencyReport([_check_view(view, source, store, sample, seed)
-                                      for view in views])
+            return ConsistencyReport([
+                *(_check_view(view, source, store, sample, seed) for view in views),
+                *checks.run(source, sample, seed)])
     finally:
+        if checks is not None:
+            checks.close()
         if own_store:
             store.close()
 
@@ -133,12 +155,14 @@ def _compare(view: str, entity: dict[str, Any], offline: dict[str, Any], record:
     for spec, online_value in zip(codec.layout.fields, values, strict=True):
         offline_value = offline[spec.name]
         tolerance = FLOAT16_TOLERANCE if spec.vector_dtype == "float16" else 0.0
-        if not _equal(online_value, offline_value, tolerance):
+        if not equal(online_value, offline_value, tolerance):
             found.append(Mismatch(view, entity, spec.name, online_value, offline_value))
     return found
 
 
-def _equal(online: Any, offline: Any, tolerance: float) -> bool:
+def equal(online: Any, offline: Any, tolerance: float) -> bool:
+    """Whether a served value equals the warehouse's (floats within ``tolerance``, nulls
+    equal nulls, NaN equals NaN)."""
     if online is None or offline is None:
         return online is None and offline is None
     if isinstance(offline, datetime):
@@ -148,5 +172,5 @@ def _equal(online: Any, offline: Any, tolerance: float) -> bool:
             online, offline, rel_tol=tolerance, abs_tol=tolerance)
     if isinstance(offline, (list, tuple)):
         return len(online) == len(offline) and all(
-            _equal(a, float(b), tolerance) for a, b in zip(online, offline, strict=True))
+            equal(a, float(b), tolerance) for a, b in zip(online, offline, strict=True))
     return bool(online == offline)
