@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 _ROWS = "__featureops_request_rows"
 
 
+#: What a bug or an unforeseen value would raise in the evaluator (never an answer).
+_SLIPS = (TypeError, ValueError, ArithmeticError)
 #: Rows of the input relation dbt built that the guard reads (beside its synthetic rows).
 SAMPLE_ROWS = 1000
 
@@ -140,6 +142,9 @@ class RequestTimeExecutor:
             logger.info("request-time view '%s' runs on DuckDB (%s)", self.name, why)
             return
         self._compiled, self.engine, self.reason = compiled, "compiled", ""
+        logger.info("request-time view '%s' runs on the compiled evaluator (guard: %d rows "
+                    "equal to DuckDB's, %d floats within 1e-12 but not bit for bit)",
+                    self.name, self.checked_rows, self.inexact)
 
     def _compile(self, tables: Mapping[str, pa.Table]) -> CompiledView:
         input_key = parse_relation(self._input_relation, "duckdb")
@@ -177,6 +182,9 @@ class RequestTimeExecutor:
                 found.extend(compiled.run({n: [v[i]] for n, v in columns.items()}))
             except sem.Fallback:
                 continue  # DuckDB answers this request at serving time too
+            except _SLIPS as error:
+                raise Unsupported(f"the evaluator fails on a guard row: "
+                                  f"{type(error).__name__}: {error}") from None
             kept.append(i)
         table = self._table({n: [v[i] for i in kept] for n, v in columns.items()})
         try:
@@ -228,7 +236,7 @@ class RequestTimeExecutor:
                 raise NotInline
             try:
                 return self._answer(compiled.run(columns))
-            except sem.Fallback:
+            except (sem.Fallback, *_SLIPS):
                 raise NotInline from None
         with self._lock:
             if self._lookups.changed():
@@ -239,6 +247,10 @@ class RequestTimeExecutor:
                     return self._answer(compiled.run(columns))
                 except sem.Fallback:
                     pass
+                except _SLIPS as error:  # a value the guard never met: DuckDB defines it
+                    logger.warning("request-time view '%s': the compiled evaluator failed "
+                                   "(%s: %s); DuckDB answered", self.name,
+                                   type(error).__name__, error)
             return self._duckdb(self._table(columns))
 
     def close(self) -> None:

@@ -138,3 +138,15 @@ def test_a_request_the_evaluator_cannot_vouch_for_is_answered_by_duckdb() -> Non
     with pytest.raises(NotInline):
         executor.run_columns(_columns(amount=[1.7e308]), inline=True)
     assert executor.run_columns(_columns(amount=[1.7e308]))["amount_usd"] == [float("inf")]
+
+
+def test_an_evaluator_failure_is_answered_by_duckdb_never_a_500(monkeypatch, caplog) -> None:
+    executor = _executor(FakeLookups(1.08))
+
+    def broken(columns):
+        raise TypeError("unsupported operand")
+    monkeypatch.setattr(executor._compiled, "run", broken)
+    with pytest.raises(NotInline):
+        executor.run_columns(_columns(), inline=True)
+    assert executor.run_columns(_columns())["amount_usd"] == [10.0 * 1.08]
+    assert "the compiled evaluator failed (TypeError: unsupported operand)" in caplog.text
