@@ -22,7 +22,7 @@ from typing import Any
 
 from featureops.catalog import is_feature_view_node, parse_view_spec
 from featureops.contracts.types import SqlType, parse_type
-from featureops.manifest import DataTest, Manifest, Node
+from featureops.manifest import DataTest, Manifest, Node, Source
 from featureops.spec import FeatureViewSpec
 
 ERROR, WARN = "error", "warn"
@@ -69,22 +69,36 @@ class ColumnRules:
 
 @dataclass(frozen=True)
 class ModelRules:
-    """The rules of every column of one model, in contract order."""
+    """The rules of every column of one model (or source table), in contract order."""
 
-    model: Node
+    model: Node | Source
     columns: tuple[ColumnRules, ...]
     spec: FeatureViewSpec | None = None
     skipped: tuple[str, ...] = field(default=())
+    #: Key columns when there is no feature view spec (a stream source's event id...).
+    keys: tuple[str, ...] = ()
 
     @property
     def key_columns(self) -> tuple[str, ...]:
-        return self.spec.key_columns if self.spec else ()
+        return self.spec.key_columns if self.spec else self.keys
 
 
 def model_rules(manifest: Manifest, node: Node) -> ModelRules:
     """Collect the rules of ``node`` from its contract, spec and data tests."""
     spec = _spec(node)
-    keys = set(spec.key_columns) if spec else set()
+    return _rules(manifest, node, spec, spec.key_columns if spec else (), node.constraints)
+
+
+def source_rules(manifest: Manifest, table: Source, keys: tuple[str, ...]) -> ModelRules:
+    """The rules of a source table's columns (their ``data_type`` and data tests), with
+    ``keys`` required: what a stream source's events are validated against."""
+    return _rules(manifest, table, None, keys, ())
+
+
+def _rules(manifest: Manifest, node: Node | Source, spec: FeatureViewSpec | None,
+           key_columns: tuple[str, ...], constraints: tuple[dict[str, Any], ...]
+           ) -> ModelRules:
+    keys = set(key_columns)
     tests: dict[str, list[DataTest]] = {}
     skipped: list[str] = []
     for test in manifest.tests_for(node.unique_id):
@@ -99,7 +113,7 @@ def model_rules(manifest: Manifest, node: Node) -> ModelRules:
     for column in node.columns.values():
         not_null = any(c.get("type") in ("not_null", "primary_key") for c in column.constraints)
         not_null = not_null or any(
-            column.name in (c.get("columns") or ()) for c in node.constraints
+            column.name in (c.get("columns") or ()) for c in constraints
             if c.get("type") == "primary_key")
         ranges, accepted, not_null_test = _test_rules(tests.get(column.name, ()), skipped)
         columns.append(ColumnRules(
@@ -113,7 +127,8 @@ def model_rules(manifest: Manifest, node: Node) -> ModelRules:
             ranges=tuple(ranges),
             accepted=tuple(accepted),
         ))
-    return ModelRules(node, tuple(columns), spec, tuple(skipped))
+    return ModelRules(node, tuple(columns), spec, tuple(skipped),
+                      () if spec else tuple(key_columns))
 
 
 def _spec(node: Node) -> FeatureViewSpec | None:
