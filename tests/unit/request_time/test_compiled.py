@@ -37,7 +37,8 @@ EXPRESSIONS = [
     # rounding and math
     "round(x)", "round(x, 2)", "round(x, -1)", "round(i, -1)", "round(j, -2)", "round(j)",
     "floor(x)", "ceil(x)", "floor(i)", "ceil(j)", "ln(x)", "log(x)", "log(2, x)", "sqrt(x)",
-    "power(x, 2)", "x ^ y", "sin(x)", "cos(x)", "exp(y)",
+    "power(x, 2)", "x ^ y", "sin(x)", "cos(x)", "tan(y)", "exp(y)", "round(x, 4)",
+    "floor(-x)", "x / 3", "sqrt(abs(y)) + 0.25",
     # comparisons and three-valued logic
     "i < j", "x >= y", "i = x", "j <> i", "s = 'a'", "s < 'b'", "s > s", "b = true",
     "ts < '2026-01-01'", "ts >= timestamp '2025-06-30 12:00:00'", "b and i > 0",
@@ -47,7 +48,8 @@ EXPRESSIONS = [
     "coalesce(s, 'none')", "nullif(i, j)", "nullif(s, 'a')",
     "case when i > 0 then x when b then 1.5 else y end",
     "case s when 'a' then 1 when 'b' then 2 end", "case when b then i else j end",
-    "case when j > 0 then i / j end", "if(b, s, 'x')",
+    "case when j > 0 then i / j end", "if(b, s, 'x')", "case when b then null else x end",
+    "nullif(x, 0.0)", "concat(s)",
     # IN and BETWEEN
     "i in (1, 2, null)", "j in (0, 1, -1)", "s in ('a', 'b')", "s not in ('a', null)",
     "x between -1 and 1", "i between j and 10", "x in (0.5, i)",
@@ -58,7 +60,7 @@ EXPRESSIONS = [
     "cast(j as boolean)",
     # strings
     "lower(s)", "upper(s)", "length(s)", "concat(s, i, b)", "s || 'x'", "s || i",
-    # date parts and the cyclical encoding (featoreops.cyclical_encoding on DuckDB)
+    # date parts and the cyclical encoding (featureops.cyclical_encoding on DuckDB)
     "extract(hour from ts)", "extract(dow from ts)", "extract(isodow from ts)",
     "extract(day from ts)", "extract(month from ts)", "extract(year from ts)",
     "extract(minute from ts)", "date_part('hour', ts)", "date_part('dow', ts)",
