@@ -171,6 +171,11 @@ class SqliteOnlineStore(OnlineStore):
     def _write(self) -> _WriteTransaction:
         return _WriteTransaction(self.conn, self.config, self.path)
 
+    def write_transaction(self) -> _WriteTransaction:
+        """A write transaction on this thread's connection, for state kept in the same
+        file (featureops.streaming.state_sqlite)."""
+        return self._write()
+
     # --- infrastructure ---------------------------------------------------------------
 
     def update(self, views: Sequence[str]) -> None:

@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from featureops.exceptions import FeatureopsError
+from featureops.online.encoding import encode_key_columns
+from featureops.streaming.merge import EntityEvents
 from featureops.streaming.windows import StreamingView
 
 #: The column of an event row that holds its event id (unique per event of a source).
@@ -39,12 +42,53 @@ class ApplyResult:
     too_late_ids: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class StreamRead:
+    """The events of some entities a read found, for merge.merged_values."""
+
+    boundary_micros: int | None          # the online version's edge boundary; None: no edge
+    edge: dict[str, EntityEvents]        # canonical key -> the batch edge's events
+    stream: dict[str, EntityEvents]      # canonical key -> the stream's events
+    watermark_micros: int | None         # newest event time applied (None: none yet)
+
+
 class StreamState(Protocol):
     """Aggregate state of streaming views in one online store."""
 
     def apply(self, view: StreamingView, rows: pa.Table) -> ApplyResult:
         """Count ``rows`` (the input model's columns, at least ``view.input_columns``, plus
-        ``__event_id``) into the view's windows, atomically; idempotent per event id."""
+        ``__event_id``) into the view's windows, atomically; idempotent per event id.
+        Applied to the live state version and to one a replay is building."""
+        ...
+
+    def apply_replayed(self, view: StreamingView, version: str, rows: pa.Table
+                       ) -> ApplyResult:
+        """``apply`` into the replay version ``version`` only (events read from the log)."""
+        ...
+
+    def read(self, view: StreamingView, online_version: str | None, keys: list[str],
+             since_micros: int, until_micros: int) -> StreamRead:
+        """Events of ``keys`` (canonical) with time in ``[since, until)``: the batch edge of
+        ``online_version`` and the live stream version's."""
+        ...
+
+    def write_edge(self, view: StreamingView, online_version: str, boundary_micros: int,
+                   rows: pa.Table) -> int:
+        """Store the batch edge of an online version (input-model rows below the boundary,
+        no event ids), replacing any; return the rows kept. Called before the version's
+        pointer flips."""
+        ...
+
+    def begin_replay(self, view: StreamingView) -> str:
+        """Start a new, empty state version that apply also feeds; return its id."""
+        ...
+
+    def publish_replay(self, view: StreamingView, version: str) -> None:
+        """Make a replayed version live in one atomic step (the old one is dropped)."""
+        ...
+
+    def abort_replay(self, view: StreamingView, version: str) -> None:
+        """Drop a replay version that will not be published."""
         ...
 
     def close(self) -> None:
@@ -52,14 +96,71 @@ class StreamState(Protocol):
         ...
 
 
-def check_rows(view: StreamingView, rows: pa.Table) -> None:
+def check_rows(view: StreamingView, rows: pa.Table, with_ids: bool = True) -> None:
     """Raise StreamStateError when ``rows`` lacks a column the view's state needs."""
-    missing = [name for name in (*view.input_columns, EVENT_ID_COLUMN)
-               if name not in rows.column_names]
+    needed = (*view.input_columns, EVENT_ID_COLUMN) if with_ids else view.input_columns
+    missing = [name for name in needed if name not in rows.column_names]
     if missing:
         raise StreamStateError(
             f"streaming view '{view.name}': event rows lack column(s) {', '.join(missing)} "
             f"(the columns of model '{view.input_model}' plus {EVENT_ID_COLUMN})")
+
+
+@dataclass(frozen=True)
+class EventRows:
+    """A batch of event rows reduced to what the state stores: canonical entity keys (the
+    online store's), event times in microseconds, ids and the aggregated columns' values
+    (Python ints/floats, None for null), in batch order."""
+
+    keys: list[str]
+    micros: list[int]
+    ids: list[str]
+    values: dict[str, list[int | float | None]]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def row_values(self, index: int) -> list[int | float | None]:
+        """The aggregated columns' values of one row, in ``values`` order."""
+        return [column[index] for column in self.values.values()]
+
+
+def event_rows(view: StreamingView, rows: pa.Table, with_ids: bool = True) -> EventRows:
+    """Check and reduce ``rows`` for ``view``; one-line StreamStateError on bad rows.
+    Batch-edge rows come without ids (``with_ids=False``; ``ids`` is then empty)."""
+    check_rows(view, rows, with_ids)
+    where = f"streaming view '{view.name}'"
+    required = (*view.entity_columns, view.event_time_column)
+    for name in (*required, EVENT_ID_COLUMN) if with_ids else required:
+        if rows.column(name).null_count:
+            raise StreamStateError(f"{where}: column '{name}' is null in an event row")
+    key_columns = [rows.column(name).combine_chunks() for name in view.entity_columns]
+    kinds = ["int" if pa.types.is_integer(c.type) else "string" for c in key_columns]
+    time = rows.column(view.event_time_column)
+    if pa.types.is_timestamp(time.type):
+        time = pc.cast(pc.cast(time, pa.timestamp("us", time.type.tz)), pa.int64())
+    elif not pa.types.is_integer(time.type):
+        raise StreamStateError(f"{where}: event time '{view.event_time_column}' is "
+                               f"{time.type}, not a timestamp")
+    ids = rows.column(EVENT_ID_COLUMN) if with_ids else pa.chunked_array([], pa.string())
+    if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+        raise StreamStateError(f"{where}: {EVENT_ID_COLUMN} is {ids.type}, not a string")
+    values = {}
+    for column in dict.fromkeys(w.column for w in view.windows):
+        data = rows.column(column)
+        numeric = (pa.types.is_integer(data.type) or pa.types.is_floating(data.type)
+                   or pa.types.is_decimal(data.type))
+        if not numeric:
+            aggregates = {w.aggregate for w in view.windows if w.column == column}
+            if aggregates != {"count"}:
+                raise StreamStateError(f"{where}: column '{column}' is {data.type}; streaming "
+                                       "sums, averages, minima and maxima need numbers")
+            data = pc.if_else(pc.is_null(data), None, 1)  # only null or not matters
+        elif pa.types.is_decimal(data.type):
+            data = pc.cast(data, pa.float64())
+        values[column] = data.to_pylist()
+    return EventRows(keys=encode_key_columns(key_columns, kinds).to_pylist(),
+                     micros=time.to_pylist(), ids=ids.to_pylist(), values=values)
 
 
 def open_state(project: Any, config: Any = None) -> StreamState:
@@ -73,6 +174,6 @@ def open_state(project: Any, config: Any = None) -> StreamState:
         return SqliteStreamState(config, Path(project.project_dir))
     if config.type == "redis":
         from featureops.streaming.state_redis import RedisStreamState
-        return RedisStreamState(config)
+        return RedisStreamState(config, Path(project.project_dir))
     raise StreamStateError(f"online store '{config.type}' keeps no streaming state; "
                            "streaming views need the sqlite or redis store")
