@@ -400,6 +400,15 @@ class Node:
         return value if isinstance(value, dict) else {}
 
     @property
+    def depends_on_macros(self) -> tuple[str, ...]:
+        """Unique ids of the macros the node calls (``depends_on.macros``), as dbt wrote
+        them; empty on a manifest without them."""
+        depends = self._raw.get("depends_on")
+        macros = depends.get("macros") if isinstance(depends, dict) else None
+        return tuple(m for m in macros if isinstance(m, str)) if isinstance(macros, list) \
+            else ()
+
+    @property
     def is_versioned(self) -> bool:
         return self.version is not None
 

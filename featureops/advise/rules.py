@@ -167,7 +167,7 @@ def online_store(facts: StoreFacts, thresholds: AdviseSettings) -> Recommendatio
     if missing:
         return make(UNKNOWN, "online_store.sizes_unknown",
                     "the size of " + ", ".join(s.view for s in missing) + " is unknown ("
-                    + "; ".join(s.why or "not measured" for s in missing) + ")",
+                    + "; ".join(sorted({s.why or "not measured" for s in missing})) + ")",
                     "materialize every online view (featureops materialize), then rerun")
     views, data_bytes, redis_bytes = _sizes(facts, thresholds)
     numbers |= {"views": views, "entities": sum(v["entities"] for v in views),

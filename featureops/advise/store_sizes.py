@@ -1,0 +1,75 @@
+"""Entities and bytes per entity of each online view, measured in the store that holds
+its live version: SQLite sums the key and record bytes of the version's table, Redis
+asks MEMORY USAGE (and STRLEN) of a sample of the version's keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from featureops.advise.facts import ViewSize
+from featureops.exceptions import FeatureopsError
+
+#: Redis keys sampled per view for MEMORY USAGE (records of one view differ little).
+REDIS_SAMPLE = 200
+
+
+def measure_sizes(store: Any, views: Sequence[str]) -> list[ViewSize]:
+    """One ViewSize per view; a view the store cannot measure says why."""
+    from featureops.online.redis import RedisOnlineStore
+    from featureops.online.sqlite import SqliteOnlineStore
+
+    out = []
+    for view in views:
+        try:
+            out.append(_measure(store, view, SqliteOnlineStore, RedisOnlineStore))
+        except FeatureopsError as error:  # the store went away: say so for this view
+            out.append(ViewSize(view, None, None, None, str(error)))
+    return out
+
+
+def _measure(store: Any, view: str, sqlite: type, redis: type) -> ViewSize:
+    state = store.live_state(view)
+    if state is None:
+        return ViewSize(view, None, None, None,
+                        f"never materialized to {store.describe()} (run featureops materialize)")
+    if isinstance(store, sqlite):
+        return _sqlite_size(store, view, state.version)
+    if isinstance(store, redis):  # _call: an unreachable server is StoreUnavailableError
+        return store._call(lambda: _redis_size(store, view, state.version, state.rows))
+    return ViewSize(view, state.rows, None, None,
+                    f"{type(store).__name__} has no size measurement")
+
+
+def _sqlite_size(store: Any, view: str, version: str) -> ViewSize:
+    from featureops.online.sqlite import _table  # validates the view name and quotes it
+
+    entities, total = store.conn.execute(
+        f"select count(*), coalesce(sum(length(entity_key) + length(value)), 0) "
+        f"from {_table(view, version)}").fetchone()
+    if not entities:
+        return ViewSize(view, 0, None, None, "the live version holds no entity")
+    return ViewSize(view, int(entities), total / entities, None)
+
+
+def _redis_size(store: Any, view: str, version: str, rows: int) -> ViewSize:
+    pattern = f"{store._base(view)}:{version}:*"  # the prefix and view are validated
+    client = store.client
+    keys: list[bytes] = []
+    for key in client.scan_iter(match=pattern, count=1000):
+        keys.append(key)
+        if len(keys) >= REDIS_SAMPLE:
+            break
+    if not keys:
+        return ViewSize(view, rows, None, None, "the live version holds no key")
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.memory_usage(key, samples=0)
+        pipe.strlen(key)
+    replies = pipe.execute()
+    usage = [r for r in replies[0::2] if r is not None]
+    lengths = replies[1::2]
+    prefix = len(pattern) - 1
+    record = sum(length + len(key) - prefix for key, length in zip(keys, lengths,
+                                                                     strict=True)) / len(keys)
+    return ViewSize(view, rows, record, sum(usage) / len(usage) if usage else None)
