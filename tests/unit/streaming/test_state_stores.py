@@ -1,4 +1,4 @@
-"""The SQLite streaming state: events delivered out of order (within the allowed
+"""The streaming state, in SQLite and in Redis: events delivered out of order (within the allowed
 lateness), some twice, some too late, give at every checkpoint the values DuckDB computes
 with windowed_aggregate's frame over the events that count; batches are atomic and
 idempotent per event id, also with concurrent writers; replay versions flip atomically;
@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import random
 import threading
+import uuid
 from datetime import datetime, timedelta
 
 import pyarrow as pa
 import pytest
+import redis
 
+from featureops.online.redis import RedisOnlineStoreConfig
 from featureops.online.sqlite import SqliteOnlineStoreConfig
 from featureops.streaming.merge import merged_values
 from featureops.streaming.state import EVENT_ID_COLUMN, StreamStateError
+from featureops.streaming.state_redis import RedisStreamState
 from featureops.streaming.state_sqlite import SqliteStreamState
+from tests.services import require_redis
 from tests.unit.streaming.state_oracle import HOUR, events, oracle, view
 
 LATENESS = 2 * HOUR
@@ -25,10 +30,36 @@ W_MAX = VIEW.widths_micros[0]
 EPOCH = datetime(1970, 1, 1)
 
 
+def sqlite_config(tmp_path):
+    return SqliteOnlineStoreConfig(path=str(tmp_path / "online.db"))
+
+
+def redis_config(tmp_path):
+    require_redis()
+    return RedisOnlineStoreConfig(key_prefix=f"fo_test_{uuid.uuid4().hex[:8]}")
+
+
+def open_state(config, tmp_path):
+    if config.type == "sqlite":
+        return SqliteStreamState(config, tmp_path)
+    return RedisStreamState(config, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def config(request, tmp_path):
+    config = (sqlite_config if request.param == "sqlite" else redis_config)(tmp_path)
+    yield config
+    if config.type == "redis":
+        state = RedisStreamState(config, tmp_path)
+        keys = list(state.client.scan_iter(match=f"{config.key_prefix}:*", count=10_000))
+        if keys:
+            state.client.delete(*keys)
+        state.close()
+
+
 @pytest.fixture
-def state(tmp_path):
-    state = SqliteStreamState(SqliteOnlineStoreConfig(path=str(tmp_path / "online.db")),
-                              tmp_path)
+def state(config, tmp_path):
+    state = open_state(config, tmp_path)
     yield state
     state.close()
 
@@ -120,33 +151,48 @@ def test_a_failed_batch_leaves_no_trace_in_any_version(state, monkeypatch) -> No
     batches = deliveries(7)
     state.apply(VIEW, rows(batches[0]))
     replay = state.begin_replay(VIEW)
-    original = SqliteStreamState._apply_to
-    calls = []
+    if isinstance(state, SqliteStreamState):
+        original = SqliteStreamState._apply_to
+        calls = []
 
-    def apply_then_fail(self, view, version, watermark, rows_):
-        calls.append(version)
-        result = original(self, view, version, watermark, rows_)
-        if len(calls) == 2:  # the live version got the batch, then the replay write fails
-            raise RuntimeError("disk full")
-        return result
+        def apply_then_fail(self, view, version, watermark, rows_):
+            calls.append(version)
+            result = original(self, view, version, watermark, rows_)
+            if len(calls) == 2:  # the live version got the batch, then the replay's fails
+                raise RuntimeError("disk full")
+            return result
 
-    monkeypatch.setattr(SqliteStreamState, "_apply_to", apply_then_fail)
-    with pytest.raises(RuntimeError):
+        monkeypatch.setattr(SqliteStreamState, "_apply_to", apply_then_fail)
+        failure = RuntimeError
+    else:
+        # the script checks every event before its first write (Redis does not undo a
+        # script's writes when it stops half way): a bad last event stops the batch
+        from featureops.streaming import state_redis
+
+        real = state_redis.event_rows
+
+        def last_event_broken(view_, rows_):
+            events = real(view_, rows_)
+            events.micros[-1] = "not a time"
+            return events
+
+        monkeypatch.setattr(state_redis, "event_rows", last_event_broken)
+        failure = redis.exceptions.ResponseError
+    with pytest.raises(failure):
         state.apply(VIEW, rows(batches[1]))
-    monkeypatch.setattr(SqliteStreamState, "_apply_to", original)
+    monkeypatch.undo()
     result = state.apply(VIEW, rows(batches[1]))  # redelivered: nothing was applied before
     assert result.duplicates == len(batches[1]) - len({i for i, _ in batches[1]})
     state.abort_replay(VIEW, replay)
 
 
-def test_concurrent_writers_count_each_event_once(tmp_path) -> None:
-    config = SqliteOnlineStoreConfig(path=str(tmp_path / "online.db"))
+def test_concurrent_writers_count_each_event_once(config, tmp_path) -> None:
     batches = deliveries(8)
     lenient = view(1000 * HOUR)  # nothing too late or pruned: every id counts once
     applied = []
 
     def worker(order):
-        state = SqliteStreamState(config, tmp_path)
+        state = open_state(config, tmp_path)
         try:
             for batch in order:
                 applied.append(state.apply(lenient, rows(batch)).applied)
@@ -159,19 +205,25 @@ def test_concurrent_writers_count_each_event_once(tmp_path) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    unique = {i for batch in batches for i, _ in batch}
-    state = SqliteStreamState(config, tmp_path)
-    (count,) = state.conn.execute('select count(*) from "fs__v__1"').fetchone()
+    unique = {i: e for batch in batches for i, e in batch}
+    assert sum(applied) == len(unique)
+    state = open_state(config, tmp_path)
+    as_of = max(e[1] for e in unique.values()) + 1
+    users = sorted({e[0] for e in unique.values()})
+    read = state.read(lenient, None, [str(u) for u in users], as_of - 24 * HOUR, as_of)
     state.close()
-    assert sum(applied) == count == len(unique)
+    expected = oracle(lenient, list(unique.values()), [(u, as_of) for u in users])
+    for user in users:
+        got = merged_values(lenient, as_of, None, None, read.stream.get(str(user)))
+        assert got["amount_count_24h"] == expected[(user, as_of)]["amount_count_24h"]
 
 
-def test_replay_builds_a_new_version_fed_by_apply_too(state) -> None:
+def test_replay_builds_a_new_version_fed_by_apply_too(state, tmp_path) -> None:
     batches = deliveries(9)
     for batch in batches[:10]:
         state.apply(VIEW, rows(batch))
     version = state.begin_replay(VIEW)
-    replay = SqliteStreamState(state.store.config, state.store.project_dir)
+    replay = open_state(state.store.config, tmp_path)
     for batch in batches[:12]:  # the replay reads the log from its start, overlapping...
         replay.apply_replayed(VIEW, version, rows(batch))
     replay.close()
@@ -183,9 +235,15 @@ def test_replay_builds_a_new_version_fed_by_apply_too(state) -> None:
     assert any(v["amount_count_24h"] for v in before.values())
     state.publish_replay(VIEW, version)
     assert serve(state, users, as_of) == before
-    tables = {name for (name,) in state.conn.execute(
-        "select name from sqlite_schema where type = 'table' and name like 'fs__v__%'")}
-    assert tables == {f"fs__v__{version}"}
+    if isinstance(state, SqliteStreamState):  # the old version's events are gone
+        tables = {name for (name,) in state.conn.execute(
+            "select name from sqlite_schema where type = 'table' and name like 'fs__v__%'")}
+        assert tables == {f"fs__v__{version}"}
+    else:
+        prefix = f"{state.store.key_prefix}:v:_stream:"
+        versions = {k.decode()[len(prefix):].split(":")[0]
+                    for k in state.client.scan_iter(match=f"{prefix}*:ids")}
+        assert versions == {version}
     with pytest.raises(StreamStateError, match="no replay version"):
         state.publish_replay(VIEW, version)
 
