@@ -37,6 +37,7 @@ class ViewSize:
     record_bytes: float | None  # mean key + record bytes (SQLite) per entity
     redis_bytes: float | None  # mean MEMORY USAGE per key (Redis), overheads included
     why: str = ""  # why the sizes are missing
+    redis_key_bytes: int = 0  # key name Redis would add to the entity key (SQLite sizes)
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,8 @@ def advise(project: Project, catalog: FeatureCatalog, settings: AdviseSettings,
         architecture = [rules.architecture(_view_facts(catalog, view, sources, settings),
                                            settings) for view in chosen]
         online = sorted(v.name for v in catalog.views.values() if v.spec.online)
-        store = rules.online_store(_store_facts(online, sources), settings)
+        store = rules.online_store(_store_facts(online, sources, _redis_prefix(catalog)),
+                                   settings)
         warehouse = rules.warehouse_engine(_warehouse_facts(project, sources), settings)
     finally:
         sources.close()
@@ -240,14 +241,20 @@ def _seconds(delta: Any) -> float | None:
     return None if delta is None else delta.total_seconds()
 
 
-def _store_facts(online: Iterable[str], sources: _Sources) -> StoreFacts:
+def _redis_prefix(catalog: FeatureCatalog) -> str:
+    """The default key prefix of the project in Redis (a Redis store is measured with its
+    own keys; this only sizes the key names of a projection from SQLite)."""
+    return f"featureops:{catalog.manifest.project_name}"
+
+
+def _store_facts(online: Iterable[str], sources: _Sources, redis_prefix: str) -> StoreFacts:
     from featureops.advise.store_sizes import measure_sizes
 
     views = list(online)
     if sources.store is None:
         sizes = [ViewSize(v, None, None, None, sources.why("online_store")) for v in views]
     else:
-        sizes = measure_sizes(sources.store, views)
+        sizes = measure_sizes(sources.store, views, redis_prefix)
     kind = None if sources.store is None else sources.store.config.type
     if sources.load is None:
         why = sources.why("serving_metrics")

@@ -231,7 +231,7 @@ def _sizes(facts: StoreFacts, thresholds: AdviseSettings
                 size.redis_bytes - thresholds.redis_key_overhead_bytes, 0.0)
         else:
             record = size.record_bytes or 0.0
-            per_key = record + thresholds.redis_key_overhead_bytes
+            per_key = record + size.redis_key_bytes + thresholds.redis_key_overhead_bytes
         projected = entities * per_key * thresholds.redis_fragmentation
         views.append({"view": size.view, "entities": entities, "bytes_per_entity": record,
                       "projected_redis_bytes": projected,

@@ -4,6 +4,7 @@ asks MEMORY USAGE (and STRLEN) of a sample of the version's keys."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,34 +15,38 @@ from featureops.exceptions import FeatureopsError
 REDIS_SAMPLE = 200
 
 
-def measure_sizes(store: Any, views: Sequence[str]) -> list[ViewSize]:
-    """One ViewSize per view; a view the store cannot measure says why."""
-    from featureops.online.redis import RedisOnlineStore
-    from featureops.online.sqlite import SqliteOnlineStore
-
+def measure_sizes(store: Any, views: Sequence[str], redis_prefix: str) -> list[ViewSize]:
+    """One ViewSize per view; a view the store cannot measure says why. ``redis_prefix``:
+    the key prefix a Redis store would give the project's keys (SQLite projections add
+    the key name Redis would store)."""
     out = []
     for view in views:
         try:
-            out.append(_measure(store, view, SqliteOnlineStore, RedisOnlineStore))
+            out.append(_measure(store, view, redis_prefix))
         except FeatureopsError as error:  # the store went away: say so for this view
             out.append(ViewSize(view, None, None, None, str(error)))
     return out
 
 
-def _measure(store: Any, view: str, sqlite: type, redis: type) -> ViewSize:
+def _measure(store: Any, view: str, redis_prefix: str) -> ViewSize:
+    from featureops.online.sqlite import SqliteOnlineStore
+
     state = store.live_state(view)
     if state is None:
         return ViewSize(view, None, None, None,
                         f"never materialized to {store.describe()} (run featureops materialize)")
-    if isinstance(store, sqlite):
-        return _sqlite_size(store, view, state.version)
-    if isinstance(store, redis):  # _call: an unreachable server is StoreUnavailableError
+    if isinstance(store, SqliteOnlineStore):
+        return _sqlite_size(store, view, state.version, redis_prefix)
+    # loaded when the store is a Redis one (the redis package is an optional extra)
+    redis_module = sys.modules.get("featureops.online.redis")
+    if redis_module is not None and isinstance(store, redis_module.RedisOnlineStore):
+        # _call: an unreachable server becomes StoreUnavailableError
         return store._call(lambda: _redis_size(store, view, state.version, state.rows))
     return ViewSize(view, state.rows, None, None,
                     f"{type(store).__name__} has no size measurement")
 
 
-def _sqlite_size(store: Any, view: str, version: str) -> ViewSize:
+def _sqlite_size(store: Any, view: str, version: str, redis_prefix: str) -> ViewSize:
     from featureops.online.sqlite import _table  # validates the view name and quotes it
 
     entities, total = store.conn.execute(
@@ -49,7 +54,8 @@ def _sqlite_size(store: Any, view: str, version: str) -> ViewSize:
         f"from {_table(view, version)}").fetchone()
     if not entities:
         return ViewSize(view, 0, None, None, "the live version holds no entity")
-    return ViewSize(view, int(entities), total / entities, None)
+    return ViewSize(view, int(entities), total / entities, None,
+                    redis_key_bytes=len(f"{redis_prefix}:{view}:{version}:"))
 
 
 def _redis_size(store: Any, view: str, version: str, rows: int) -> ViewSize:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +23,7 @@ from featureops.cli import run
 from featureops.online import materialize
 from featureops.project import Project
 from featureops.serving.metrics import ServingMetrics
-from tests.integration.online_support import END
+from tests.integration.online_support import END, drop_prefix
 
 pytestmark = pytest.mark.slow
 SPEND = "feat_user__spend_windows"
@@ -206,3 +207,41 @@ def test_read_load_changes_the_store(project, duckdb_build, capsys, metrics_serv
     assert per_scrape / elapsed <= store["numbers"]["read_qps"] <= per_scrape
     assert store["numbers"]["latency_p99_seconds_at_most"] == 0.0005
     assert store["numbers"].get("shards") == shards
+
+
+def test_redis_sizes_and_the_projection_from_sqlite(project, duckdb_build, capsys,
+                                                    tmp_path: Path) -> None:
+    """The same views in Redis: the sampled MEMORY USAGE per key matches the mean over
+    every key, and the projection advise makes from the SQLite store comes within 10 % of
+    what Redis really uses (the calibration of redis_key_overhead_bytes)."""
+    from featureops.online.config import open_online_store
+    from tests.services import require_redis
+
+    require_redis()
+    prefix = f"fo_advise_{uuid.uuid4().hex[:8]}"
+    (tmp_path / "featureops.yml").write_text(yaml.safe_dump(
+        {"online_store": {"type": "redis", "key_prefix": prefix}}))
+    in_redis = Project(tmp_path, duckdb_build.manifest_path)
+    store = open_online_store(in_redis)
+    try:
+        materialize(in_redis, end_time=END, progress=False, store=store,
+                    warehouse=duckdb_build.duckdb_path)
+        measured = {v["view"]: v for v in advise(in_redis, duckdb_build, capsys)[
+            "online_store"]["numbers"]["views"]}
+        projected = {v["view"]: v for v in advise(project, duckdb_build, capsys)[
+            "online_store"]["numbers"]["views"]}
+        for view, size in measured.items():
+            version = store.live_state(view).version
+            keys = list(store.client.scan_iter(match=f"{prefix}:{view}:{version}:*",
+                                               count=10_000))
+            usage = sum(store.client.memory_usage(k, samples=0) for k in keys)
+            assert size["measured_in"] == "redis"
+            assert size["entities"] == len(keys) == projected[view]["entities"]
+            assert size["projected_redis_bytes"] == pytest.approx(usage * 1.2, rel=0.05)
+            # the SQLite projection names keys with the default prefix, not this test's
+            name_difference = len(f"featureops:{project.manifest.project_name}") - len(prefix)
+            from_sqlite = projected[view]["projected_redis_bytes"] / 1.2 \
+                - len(keys) * name_difference
+            assert from_sqlite == pytest.approx(usage, rel=0.10), view
+    finally:
+        drop_prefix(store)

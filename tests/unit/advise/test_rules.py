@@ -165,10 +165,12 @@ def test_sqlite_max_write_qps(qps: float, choice: str) -> None:
     assert online_store(StoreFacts("sqlite", sizes(1000), write_qps=qps), T).choice == choice
 
 
-def test_redis_projection_adds_key_overhead_and_fragmentation() -> None:
-    result = online_store(StoreFacts("sqlite", sizes(1000, record=36.0), read_qps=5000.0), T)
+def test_redis_projection_adds_key_name_overhead_and_fragmentation() -> None:
+    size = ViewSize("v", 1000, 36.0, None, redis_key_bytes=40)
+    result = online_store(StoreFacts("sqlite", (size,), read_qps=5000.0), T)
     assert result.choice == "redis"
-    assert result.numbers["projected_redis_bytes"] == pytest.approx(1000 * (36 + 64) * 1.2)
+    assert result.numbers["projected_redis_bytes"] == pytest.approx(
+        1000 * (36 + 40 + 64) * 1.2)
     assert result.numbers["shards"] == 1
 
 
