@@ -5,6 +5,7 @@ floor, a bare ASGI app on the same server stack doing the same single store read
     .venv/bin/python benchmarks/bench_serving.py                 # 100k entities, 3 rounds
     .venv/bin/python benchmarks/bench_serving.py --small         # smoke run
     .venv/bin/python benchmarks/bench_serving.py --feast-python /tmp/feast-venv/bin/python
+    .venv/bin/python benchmarks/bench_serving.py --request-time [--work DIR]
 
 Measured (each implementation a server process of its own, the client on the same machine):
 
@@ -24,12 +25,22 @@ warehouse's values with status ``present``, refuse a request without the token (
 the floor must find every record; after the run, the serving log must hold a row for every
 (request, feature) featureops answered in the latency rounds (the log was on). The work
 directory is removed at the end unless ``--keep``.
+
+``--request-time`` measures instead what request-time features add over HTTP: the example
+project built with dbt at the test scale (``bench_request_time.build``), its online views
+materialized to SQLite, the same server configuration; the fraud exposure for one
+transaction and for 100, with feat_transaction__context's request fields and without them
+(the view skipped), alternated round by round, the added p50 and p99 within each round.
+Before timing, the request-time values must equal the dbt-built rows and the stored
+features must be the same with and without the fields; after it, the serving log must hold
+every timed row.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import secrets
@@ -220,12 +231,20 @@ def prepare(work: Path, entities: int, redis_url: str) -> dict[str, Any]:
 
 def featureops_server(work: Path, setup: dict[str, Any], kind: str, token: str,
                       redis_url: str, workers: int = 1) -> Server:
-    env = {**os.environ, "FEATUREOPS_ONLINE_STORE": kind, "FEATUREOPS_REDIS_URL": redis_url,
-           "FEATUREOPS_SERVE_TOKEN": token,
-           "FEATUREOPS_SERVING_LOG_DIR": str(work / f"log_{kind}_{workers}")}
-    return Server(f"featureops {kind} ({workers} worker{'s' * (workers > 1)})",
-                  [sys.executable, "-m", "featureops", "serve", "--project-dir", str(work),
-                   "--manifest", str(setup["manifest"]), "--workers", str(workers)],
+    return serve(f"featureops {kind} ({workers} worker{'s' * (workers > 1)})", work,
+                 setup["manifest"], token, work / f"log_{kind}_{workers}",
+                 {"FEATUREOPS_ONLINE_STORE": kind, "FEATUREOPS_REDIS_URL": redis_url},
+                 workers)
+
+
+def serve(name: str, project_dir: Path, manifest: Path, token: str, log_dir: Path,
+          env: dict[str, str], workers: int = 1) -> Server:
+    """`featureops serve` as users run it: serving log on (into ``log_dir``), auth on."""
+    env = {**os.environ, **env, "FEATUREOPS_SERVE_TOKEN": token,
+           "FEATUREOPS_SERVING_LOG_DIR": str(log_dir)}
+    return Server(name, [sys.executable, "-m", "featureops", "serve", "--project-dir",
+                         str(project_dir), "--manifest", str(manifest), "--workers",
+                         str(workers)],
                   env, headers={TOKEN_HEADER: f"Bearer {token}"})
 
 
@@ -346,11 +365,12 @@ def settled(measure: Callable[..., Any], *args: Any) -> Any:
     return measure(*args)
 
 
-def compare_latency(servers: dict[str, Server], bodies: list[bytes], warmup: int,
+def compare_latency(runs: dict[str, tuple[Server, list[bytes]]], warmup: int,
                     rounds: int, label: str) -> dict[str, list[tuple[float, float]]]:
+    """Each named (server, request bodies) timed by ``latency``, alternated round by round."""
     print(f"latency, {label}:")
-    results = alternate({name: (lambda s=server: settled(latency, s, bodies, warmup))
-                         for name, server in servers.items()}, rounds)
+    results = alternate({name: (lambda r=run: settled(latency, r[0], r[1], warmup))
+                         for name, run in runs.items()}, rounds)
     for name, values in results.items():
         summarise(name, values)
     return results
@@ -388,12 +408,14 @@ def run(args: argparse.Namespace, work: Path) -> None:
             check_servers(ours, floor, users, expected)
             pair = {ours.name: ours, floor.name: floor}
             with_feast = {**pair, feast.name: feast} if feast and kind == "redis" else pair
-            single = compare_latency(with_feast, singles, args.warmup, args.rounds,
+            single = compare_latency({n: (s, singles) for n, s in with_feast.items()},
+                                     args.warmup, args.rounds,
                                      f"{kind}, 1 entity x 10 features")
             ratio_line(single, ours.name, floor.name)
             if len(with_feast) > 2:
                 ratio_line(single, feast.name, ours.name)
-            many = compare_latency(pair, batches, args.warmup // 4, args.rounds,
+            many = compare_latency({n: (s, batches) for n, s in pair.items()},
+                                   args.warmup // 4, args.rounds,
                                    f"{kind}, 100 entities x 10 features")
             ratio_line(many, ours.name, floor.name)
             throughput(args, work, setup, kind, token, redis_server.url, ours, floor, servers,
@@ -473,6 +495,137 @@ def tail_under_load(args: argparse.Namespace, work: Path, setup: dict[str, Any],
     print(f"  p99 with materialize / idle: {describe_ratios(ratios)} (goal <= 3x)")
 
 
+# --- request-time features (--request-time) -----------------------------------------------
+
+EXPOSURE = "fraud_detection_model"
+
+
+def exposure_body(rows: list[dict[str, Any]], with_fields: bool, as_of: str) -> bytes:
+    """POST /features for the fraud exposure and ``rows`` (transactions of the example),
+    with or without feat_transaction__context's request fields."""
+    import orjson
+
+    from benchmarks.bench_request_time import request_of
+
+    entities: dict[str, list[Any]] = {}
+    for row in rows:
+        for name, values in request_of(row, with_fields).items():
+            entities.setdefault(name, []).extend(values)
+    return orjson.dumps({"exposure": EXPOSURE, "entities": entities, "as_of": as_of})
+
+
+def exposure_answer(payload: bytes) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """(column by feature ref, offline_views) of a /features answer."""
+    import orjson
+
+    answer = orjson.loads(payload)
+    names = answer["metadata"]["feature_names"]
+    return (dict(zip(names, answer["results"], strict=True)),
+            answer["metadata"].get("offline_views", []))
+
+
+def check_request_time(server: Server, rows: list[dict[str, Any]], as_of: str) -> int:
+    """Before timing: with the fields, every request-time value equals the dbt-built row
+    (present, floats within 1e-12); without them the view is skipped and every stored
+    feature is served as with them; 401 without the token. One entity at a time, then 100
+    in one request. Returns the features answered per entity (with + without)."""
+    import httpx
+
+    from benchmarks.bench_request_time import VIEW as REQUEST_VIEW
+
+    client = KeepAlive(server)
+    try:
+        for chunk in [*([row] for row in rows[:50]), rows[:100]]:
+            with_fields, _ = exposure_answer(client.post(exposure_body(chunk, True, as_of)))
+            stored, offline = exposure_answer(client.post(exposure_body(chunk, False, as_of)))
+            if REQUEST_VIEW not in offline:
+                raise SystemExit(f"benchmark check: without its fields {REQUEST_VIEW} was "
+                                 f"not skipped (offline_views {offline})")
+            for ref, column in with_fields.items():
+                view, _, name = ref.partition(":")
+                for i, row in enumerate(chunk):
+                    value, status = column["values"][i], column["statuses"][i]
+                    if view == REQUEST_VIEW:
+                        truth = row[name]
+                        same = (math.isclose(value, truth, rel_tol=0, abs_tol=1e-12)
+                                if isinstance(truth, float) and value is not None
+                                else value == truth)
+                        if status != "present" or not same:
+                            raise SystemExit(f"benchmark check: {ref} of transaction "
+                                             f"{row['transaction_id']}: served {value!r} "
+                                             f"({status}), dbt built {truth!r}")
+                    elif name and (stored[ref]["values"][i], stored[ref]["statuses"][i]) != (
+                            value, status):
+                        raise SystemExit(f"benchmark check: {ref} differs with and without "
+                                         "the request fields")
+    finally:
+        client.close()
+    refused = httpx.post(f"{server.url}/features", content=exposure_body(rows[:1], True, as_of),
+                         headers={"Content-Type": "application/json"})
+    if refused.status_code != 401:
+        raise SystemExit(f"{server.name}: answered {refused.status_code} without a token")
+    return sum(":" in ref for ref in (*with_fields, *stored))
+
+
+def request_time_run(args: argparse.Namespace, work: Path) -> None:
+    """The fraud exposure over POST /features with and without feat_transaction__context's
+    request fields, one entity and 100, alternated; the added p50 and p99 per round."""
+    from benchmarks.bench_request_time import build, sample_requests
+    from featureops.online.config import open_online_store
+    from featureops.online.materialize import materialize
+    from featureops.project import Project
+    from tests.integration.online_support import END as EXAMPLE_END
+
+    built = build(work)  # the example at the test scale (reused when already built)
+    os.environ["FEATUREOPS_DUCKDB_PATH"] = str(built.duckdb_path)
+    (built.project_dir / "featureops.yml").write_text(
+        f"online_store:\n  type: sqlite\n  path: {work / 'online_http.db'}\n")
+    project = Project.locate(built.project_dir, built.manifest_path)
+    store = open_online_store(project)
+    try:
+        materialize(project, end_time=EXAMPLE_END, store=store, progress=False)
+    finally:
+        store.close()
+    rows = sample_requests(built, 500)
+    as_of = EXAMPLE_END.isoformat()
+    rng = random.Random(7)
+    singles = [rng.choice(rows) for _ in range(args.requests + args.warmup)]
+    batches = [rng.sample(rows, 100) for _ in range(args.requests // 10 + args.warmup // 4)]
+    log_dir = work / "log_request_time"
+    server = serve("featureops serve", built.project_dir, built.manifest_path,
+                   secrets.token_urlsafe(24), log_dir, {})
+    try:
+        per_entity = check_request_time(server, rows, as_of)
+        print(f"# {machine()}; load average {os.getloadavg()[0]:.2f}; the example at the "
+              f"test scale, SQLite store, {EXPOSURE}; {args.requests:,} requests per round, "
+              f"{args.rounds} rounds")
+        for label, chosen, warmup in (("1 entity", [[r] for r in singles], args.warmup),
+                                      ("100 entities", batches, args.warmup // 4)):
+            results = compare_latency(
+                {f"{name} request fields": (server, [exposure_body(c, fields, as_of)
+                                                     for c in chosen])
+                 for name, fields in (("without", False), ("with", True))},
+                warmup, args.rounds, f"{EXPOSURE}, {label}")
+            without, with_fields = results.values()
+            for index, what in ((0, "p50"), (1, "p99")):
+                added = [a[index] - b[index] for a, b in zip(with_fields, without, strict=True)]
+                print(f"  added {what}: median {statistics.median(added):.3f} ms (rounds "
+                      f"{', '.join(f'{a:.3f}' for a in added)})")
+        dropped = log_dropped(server)
+        server.stop()  # a clean stop writes the queued log
+        served = args.rounds * (len(singles) + 100 * len(batches)) * per_entity
+        rows_logged = logged_rows(log_dir)
+        # its writer runs on idle CPU: on a busy machine it drops responses (counted)
+        if rows_logged < served and not dropped:
+            raise SystemExit(f"benchmark check: the serving log holds {rows_logged:,} rows, "
+                             f"fewer than the {served:,} served in the latency rounds, and "
+                             "no response was counted as dropped")
+        print(f"  serving log: {rows_logged:,} rows ({served:,} served in the timed runs); "
+              f"{dropped:,} responses dropped from it")
+    finally:
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entities", type=int, default=100_000)
@@ -487,11 +640,24 @@ def main() -> None:
                         help="Feast's venv (with feast[redis]); skipped when absent")
     parser.add_argument("--small", action="store_true",
                         help="smoke run: 5,000 entities, 500 requests, 2 rounds, 1 s runs")
+    parser.add_argument("--request-time", action="store_true",
+                        help="instead: the example's fraud exposure with and without its "
+                             "request fields (builds the example with dbt)")
+    parser.add_argument("--work", type=Path,
+                        help="--request-time: build directory, kept and reused when built")
     add_keep_option(parser)
     args = parser.parse_args()
     if args.small:
         args.entities, args.requests, args.warmup, args.rounds, args.seconds = (
             5000, 500, 100, 2, 1.0)
+    if args.request_time:
+        if args.work:
+            args.work.mkdir(parents=True, exist_ok=True)
+            request_time_run(args, args.work.resolve())
+            return
+        with work_directory("fo-bench-serving-rt-", args.keep) as work:
+            request_time_run(args, work)
+        return
     unknown = set(args.stores) - {"sqlite", "redis"}
     if unknown:
         raise SystemExit(f"--stores: unknown store {sorted(unknown)[0]!r} (sqlite, redis)")
