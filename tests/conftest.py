@@ -87,6 +87,16 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+@pytest.fixture(autouse=True, scope="session")
+def dataset_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every dataset version a test writes goes to a temporary registry, never the
+    checkout's datasets/registry (the built projects' project_dir is the checkout)."""
+    path = tmp_path_factory.mktemp("dataset_registry")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FEATUREOPS_DATASET_REGISTRY", str(path))
+        yield path
+
+
 @pytest.fixture(scope="session")
 def example_dependencies() -> None:
     """`dbt deps` of the example project, once: its packages.yml names the featureops dbt

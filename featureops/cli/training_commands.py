@@ -48,14 +48,17 @@ if TYPE_CHECKING:
 @click.option("--memory-limit", default=None, metavar="SIZE",
               help="DuckDB's memory budget (e.g. 4GB); it spills to disk beyond it "
                    "[default: a quarter of RAM, at most 2GB].")
+@click.option("--registry", "registry_dir", default=None, type=click.Path(file_okay=False),
+              help="Dataset registry to record the version in [default: "
+                   "<project>/datasets/registry].")
 @project_options
 @json_option
 def training_set(spine: str, feature_options: tuple[str, ...], more_features: tuple[str, ...],
                  exposure: str | None, timestamp_column: str, labels: tuple[str, ...],
                  out_path: str,
                  full_feature_names: bool, exclusive: bool, exclude_created_after: bool,
-                 warehouse: str | None, memory_limit: str | None, project: Project,
-                 as_json: bool) -> None:
+                 warehouse: str | None, memory_limit: str | None, registry_dir: str | None,
+                 project: Project, as_json: bool) -> None:
     """Build a point-in-time-correct training set: every spine row with each requested
     feature as of its timestamp, written to Parquet in the spine's order."""
     from featureops.offline.retrieval import plan_training_set
@@ -68,12 +71,18 @@ def training_set(spine: str, feature_options: tuple[str, ...], more_features: tu
         spine, features, exposure=exposure, timestamp_column=timestamp_column,
         full_feature_names=full_feature_names, exclusive=exclusive,
         exclude_created_after=exclude_created_after, labels=labels, project=project,
-        warehouse=warehouse, memory_limit=memory_limit,
+        warehouse=warehouse, memory_limit=memory_limit, dataset_registry=registry_dir,
     ) as job:
         job.to_parquet(out)
         views = [(view["name"], [f["alias"] for f in view["features"]]) for view in job.views]
         spine_columns = job.spine.columns
+        version, is_new = job.version, job.version_is_new
     summary = _summary(out, views, spine_columns, time.perf_counter() - started)
+    if version is not None:
+        summary["dataset_version"] = {
+            "version": version.version, "new": is_new, "content_hash": version.content_hash,
+            "definition_hash": version.definition_hash, "spine_hash": version.spine_hash,
+            "registry": str(job.registry.root) if job.registry else None}
     if as_json:
         print_json(summary)
         return
@@ -119,6 +128,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
     out.print(table)
     out.print(f"{summary['rows']:,} rows x {summary['columns']} columns "
               f"(spine: {', '.join(summary['spine_columns'])}) in {summary['seconds']} s")
+    version = summary.get("dataset_version")
+    if version:
+        state = "new" if version["new"] else "already registered: same content"
+        out.print(f"dataset version {version['version']} ({state}; registry "
+                  f"{version['registry']})")
 
 
 @click.command()

@@ -44,9 +44,10 @@ class MacroSource:
     texts: tuple[tuple[str, str], ...]
 
     @classmethod
-    def from_manifest(cls, manifest: Manifest) -> MacroSource:
-        """The featureops package macros the project was built with."""
-        wanted = tuple(f"macros/{folder}/" for folder in MACRO_FOLDERS)
+    def from_manifest(cls, manifest: Manifest,
+                      folders: tuple[str, ...] = MACRO_FOLDERS) -> MacroSource:
+        """The featureops package macros the project was built with (of ``folders``)."""
+        wanted = tuple(f"macros/{folder}/" for folder in folders)
         texts = tuple((f"{manifest.path}: {macro.unique_id}", macro.sql)
                       for macro in require_package_macros(manifest)
                       if macro.path.startswith(wanted))
@@ -115,6 +116,16 @@ class _Modules:
     re = re
 
 
+class _Dbt:
+    """dbt's own cross-database macros that featureops macros call."""
+
+    def __init__(self, renderer: MacroRenderer) -> None:
+        self._renderer = renderer
+
+    def type_string(self) -> str:
+        return "text" if self._renderer.adapter_type == "postgres" else "varchar"
+
+
 class MacroRenderer:
     """The featureops macros of one dbt project, callable from Python for one adapter."""
 
@@ -125,7 +136,7 @@ class MacroRenderer:
         self.source = source or MacroSource.shipped()
         env = jinja2.Environment(extensions=["jinja2.ext.do"], keep_trailing_newline=True)
         env.globals.update(
-            adapter=_Adapter(self), exceptions=_Exceptions(), modules=_Modules(),
+            adapter=_Adapter(self), exceptions=_Exceptions(), modules=_Modules(), dbt=_Dbt(self),
             featureops=_Namespace(self), execute=True, graph=graph or {"nodes": {},
                                                                           "exposures": {}},
             ref=ref or _no_ref,

@@ -18,6 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import pyarrow as pa
 
 from featureops.catalog import FeatureCatalog
+from featureops.contracts.registry import DEFAULT_REGISTRY_DIR as CONTRACTS_DIR
+from featureops.datasets.identity import DatasetVersion
+from featureops.datasets.registry import DatasetRegistry, registry_dir
+from featureops.datasets.writer import VersionContext
 from featureops.engines.duckdb_engine import DuckDBEngine
 from featureops.manifest import Manifest
 from featureops.offline.errors import TrainingSetError
@@ -67,6 +71,14 @@ class TrainingSetJob:
     #: Temporary tables ``sql`` reads, (name, query), made before it runs (on DuckDB the
     #: join runs one view at a time: featureops.offline.staged).
     steps: tuple[tuple[str, str], ...] = ()
+    #: What the version written with the file is computed from (featureops.datasets).
+    version_context: VersionContext | None = None
+    #: Where to_parquet records the version (None: not recorded).
+    registry: DatasetRegistry | None = None
+    #: The version of the last file to_parquet wrote, and whether it was new to the
+    #: registry (False: the same content was registered before).
+    version: DatasetVersion | None = None
+    version_is_new: bool = False
     _owns_warehouse: bool = field(default=True, repr=False)
     _prepared: bool = field(default=False, repr=False)
 
@@ -90,10 +102,20 @@ class TrainingSetJob:
     def to_parquet(self, path: str | os.PathLike[str]) -> Path:
         """Write the training set as Parquet, atomically (never a half-written file),
         streamed from the warehouse (the engine's own types, UTC timestamps), with its
-        featureops metadata."""
+        featureops metadata and its dataset version (``self.version`` after the call),
+        recorded in the project's dataset registry (docs/reproducibility.md)."""
+        from featureops.datasets.writer import write_versioned
+
         out = Path(path)
         self._prepare()
-        self.warehouse.to_parquet(self.sql, out, self.metadata)
+        if self.version_context is None:
+            self.warehouse.to_parquet(self.sql, out, self.metadata)
+            return out
+        self.version = write_versioned(
+            lambda first: self.warehouse.to_parquet(self.sql, first, self.metadata), out,
+            self.version_context, self.metadata)
+        if self.registry is not None:
+            self.version, self.version_is_new = self.registry.record(self.version, out)
         return out
 
     def _prepare(self) -> None:
@@ -145,14 +167,18 @@ def plan_training_set(spine: Any, features: Sequence[str] | None = None, *,
                       manifest: str | os.PathLike[str] | None = None,
                       warehouse: str | os.PathLike[str] | Warehouse | None = None,
                       memory_limit: str | None = None,
-                      macros: MacroSource | None = None) -> TrainingSetJob:
+                      macros: MacroSource | None = None,
+                      dataset_registry: str | os.PathLike[str] | None = None,
+                      ) -> TrainingSetJob:
     """Plan a training set: resolve the references, load and check the spine, render the
     point-in-time join for the warehouse's engine. ``warehouse`` is a DuckDB file dbt
     built, an open :class:`~featureops.engines.Engine`, or None: the warehouse of the
     project's selected dbt target (DuckDB or Postgres; see featureops.profiles);
     ``memory_limit`` (e.g. ``"4GB"``): DuckDB's memory budget, past which it spills to
     disk (default: a quarter of RAM, at most 2 GB; featureops.offline.warehouse);
-    ``labels``: the spine's label columns, recorded in the Parquet file's metadata."""
+    ``labels``: the spine's label columns, recorded in the Parquet file's metadata;
+    ``dataset_registry``: the folder ``to_parquet`` records versions in (default:
+    featureops.datasets.registry.registry_dir)."""
     options = JoinOptions(timestamp_column, full_feature_names, exclusive,
                           exclude_created_after)
     project = project or Project.locate(project_dir, manifest)
@@ -167,7 +193,33 @@ def plan_training_set(spine: Any, features: Sequence[str] | None = None, *,
             engine.close()
         raise
     job._owns_warehouse = owns
+    job.version_context = VersionContext(
+        manifest=project.manifest, contracts_dir=project.project_dir / CONTRACTS_DIR,
+        spec=_spec(options, references), views=job.views, spine_columns=job.spine.columns,
+        labels=list(labels), exposure=exposure, spine_source=spine_source(spine))
+    job.registry = DatasetRegistry(registry_dir(project.project_dir, dataset_registry),
+                                   project.project_dir)
     return job
+
+
+def spine_source(spine: Any) -> dict[str, Any]:
+    """Where the spine came from, so `datasets reproduce` can read it again."""
+    if isinstance(spine, (str, os.PathLike)):
+        if looks_like_file(spine):
+            return {"kind": "file", "path": str(Path(spine).resolve())}
+        return {"kind": "model", "name": str(spine)}
+    return {"kind": type(spine).__name__}
+
+
+def _spec(options: JoinOptions, references: list[str]) -> dict[str, Any]:
+    return {
+        "kind": "training_set",
+        "timestamp": options.timestamp_column,
+        "features": references,
+        "full_feature_names": options.full_feature_names,
+        "exclusive": options.exclusive,
+        "exclude_created_after": options.exclude_created_after,
+    }
 
 
 def requested_references(catalog: FeatureCatalog, features: Sequence[str] | None,
@@ -204,14 +256,7 @@ def _plan(engine: Warehouse, manifest: Manifest, spine_input: Any, references: l
     spine.check_entities(views)
     spine.check_output_names(f["alias"] for view in views for f in view["features"])
     engine.register(SPINE_RELATION, spine.table)
-    spec = {
-        "kind": "training_set",
-        "timestamp": options.timestamp_column,
-        "features": references,
-        "full_feature_names": options.full_feature_names,
-        "exclusive": options.exclusive,
-        "exclude_created_after": options.exclude_created_after,
-    }
+    spec = _spec(options, references)
     metadata = file_metadata(spec, spine.columns, labels, views, manifest.project_name)
     if isinstance(engine, DuckDBEngine) and len(views) > 1:
         staged = staged_join(renderer, SPINE_RELATION, ROW_COLUMN, options.timestamp_column,
