@@ -245,3 +245,38 @@ def test_redis_sizes_and_the_projection_from_sqlite(project, duckdb_build, capsy
             assert from_sqlite == pytest.approx(usage, rel=0.10), view
     finally:
         drop_prefix(store)
+
+
+def test_sla_history_and_serving_log_feed_the_views(project, duckdb_build, capsys,
+                                                    tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from featureops.serving.log import SCHEMA
+
+    history = tmp_path / "history.jsonl"
+    history.write_text("".join(json.dumps(
+        {"kind": "violation", "recorded_at": "2026-11-01T06:00:00+00:00",
+         "view": "feat_merchant__profile", "sla": sla, "status": "violated"}) + "\n"
+        for sla in ("freshness_warehouse", "freshness_online", "completeness")))
+    served = datetime(2026, 11, 1, 12)
+    ages = [60.0 * minutes for minutes in range(1, 101)]
+    rows = [{"request_id": str(i), "served_at": served, "service": None,
+             "feature_view": SPEND, "feature": "amount_usd_sum_1h",
+             "entity_key": '{"user_id":1}', "value_double": 1.0, "value_text": None,
+             "status": "present", "event_at": served - timedelta(seconds=age)}
+            for i, age in enumerate(ages)]
+    log = tmp_path / "log"
+    log.mkdir()
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), log / "serving_log_1_a.parquet")
+    report = advise(project, duckdb_build, capsys, "--history", str(history),
+                    "--serving-log", str(log))
+    views = by_view(report)
+    merchant = views["feat_merchant__profile"]
+    assert (merchant["choice"], merchant["rule"]) == ("batch",
+                                                      "architecture.batch_misses_schedule")
+    assert merchant["numbers"]["freshness_violations"] == 2
+    # quantile_cont of 1..100 minutes at 0.95: 95.05 minutes
+    assert views[SPEND]["numbers"]["served_age_p95_seconds"] == pytest.approx(95.05 * 60)
+    assert "served_age_p95_seconds" in views["feat_user__profile"]["unknown"]
+    assert report["inputs"]["sla_history"] == {"available": True, "detail": str(history)}
