@@ -280,3 +280,29 @@ def test_sla_history_and_serving_log_feed_the_views(project, duckdb_build, capsy
     assert views[SPEND]["numbers"]["served_age_p95_seconds"] == pytest.approx(95.05 * 60)
     assert "served_age_p95_seconds" in views["feat_user__profile"]["unknown"]
     assert report["inputs"]["sla_history"] == {"available": True, "detail": str(history)}
+
+
+def test_thresholds_come_from_the_settings(project, duckdb_build, capsys,
+                                           tmp_path: Path) -> None:
+    (tmp_path / "featureops.yml").write_text(yaml.safe_dump({
+        "online_store": {"type": "sqlite", "path": str(project.project_dir / "online.db")},
+        "advise": {"batch_interval": "15m", "sqlite_max_bytes": 1000}}))
+    report = advise(Project(tmp_path, duckdb_build.manifest_path), duckdb_build, capsys)
+    spend = by_view(report)[SPEND]
+    assert report["thresholds"]["batch_interval"] == "15m"
+    assert spend["numbers"]["batch_staleness_seconds"] == pytest.approx(
+        900 + spend["numbers"]["build_seconds"])
+    assert spend["choice"] == ("batch" if spend["numbers"]["batch_staleness_seconds"] <= 3600
+                               else "batch+speed_layer")
+    assert report["online_store"]["choice"] == "redis"  # records over 1,000 bytes
+
+
+def test_a_bad_threshold_is_one_line_naming_file_and_field(duckdb_build, capsys,
+                                                           tmp_path: Path) -> None:
+    (tmp_path / "featureops.yml").write_text("advise:\n  batch_interval: 1 hour\n")
+    code = run(["advise", "--project-dir", str(tmp_path), "-m",
+                str(duckdb_build.manifest_path), "--no-online"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith(f"error: {tmp_path / 'featureops.yml'}: advise.batch_interval: ")
+    assert "not a duration" in err and len(err.splitlines()) == 1
