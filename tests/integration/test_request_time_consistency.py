@@ -118,16 +118,42 @@ def test_a_value_computed_differently_is_named(setup, duckdb_build, tmp_path,
     assert f"{VIEW}: " in out and " mismatches (" in out and "is_night " in out
 
 
-def test_selecting_stored_and_request_time_views(setup, duckdb_build) -> None:
+def _check(setup, build, **options):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FEATUREOPS_DUCKDB_PATH", str(duckdb_build.duckdb_path))
-        project = Project.locate(duckdb_build.project_dir, duckdb_build.manifest_path)
+        patch.setenv("FEATUREOPS_DUCKDB_PATH", str(build.duckdb_path))
+        project = Project.locate(build.project_dir, build.manifest_path)
         store = sqlite_store(setup / "online.db")
         try:
-            report = check_consistency(project, store=store, sample=50,
-                                       select=["feat_user__profile", VIEW])
+            return check_consistency(project, store=store, **options)
         finally:
             store.close()
+
+
+def test_an_executor_answering_one_wrong_value_is_caught(setup, duckdb_build,
+                                                         monkeypatch) -> None:
+    """The executor itself (whichever engine serves) computing a value wrongly: one
+    is_card_not_present flipped in the first answer is the one mismatch reported."""
+    from featureops.request_time.executor import RequestTimeExecutor
+
+    run_columns = RequestTimeExecutor.run_columns
+    flipped: list[dict] = []
+
+    def wrong_once(self, columns, inline=False):
+        answer = run_columns(self, columns, inline)
+        if not flipped:
+            answer["is_card_not_present"][0] = not answer["is_card_not_present"][0]
+            flipped.append({"transaction_id": answer["transaction_id"][0]})
+        return answer
+
+    monkeypatch.setattr(RequestTimeExecutor, "run_columns", wrong_once)
+    (view,) = _check(setup, duckdb_build, sample=300, select=[VIEW]).views
+    assert not view.ok and view.sampled == 300
+    assert [(m.view, m.entity, m.feature) for m in view.mismatches] == [
+        (VIEW, flipped[0], "is_card_not_present")]
+
+
+def test_selecting_stored_and_request_time_views(setup, duckdb_build) -> None:
+    report = _check(setup, duckdb_build, sample=50, select=["feat_user__profile", VIEW])
     assert [(v.view, v.kind) for v in report.views] == [
         ("feat_user__profile", "stored"), (VIEW, "request_time")]
     assert report.ok and [v.sampled for v in report.views] == [50, 50]
