@@ -592,6 +592,7 @@ def request_time_run(args: argparse.Namespace, work: Path) -> None:
     singles = [rng.choice(rows) for _ in range(args.requests + args.warmup)]
     batches = [rng.sample(rows, 100) for _ in range(args.requests // 10 + args.warmup // 4)]
     log_dir = work / "log_request_time"
+    shutil.rmtree(log_dir, ignore_errors=True)  # a reused --work holds an earlier run's log
     server = serve("featureops serve", built.project_dir, built.manifest_path,
                    secrets.token_urlsafe(24), log_dir, {})
     try:
