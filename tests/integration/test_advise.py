@@ -24,6 +24,11 @@ from featureops.online import materialize
 from featureops.project import Project
 from featureops.serving.metrics import ServingMetrics
 from tests.integration.online_support import END, drop_prefix
+from tests.integration.test_postgres_target import (  # noqa: F401 - both_targets: a fixture
+    both_targets,
+    cli_args,
+    project_dir,
+)
 
 pytestmark = pytest.mark.slow
 SPEND = "feat_user__spend_windows"
@@ -306,3 +311,25 @@ def test_a_bad_threshold_is_one_line_naming_file_and_field(duckdb_build, capsys,
     assert code == 2
     assert err.startswith(f"error: {tmp_path / 'featureops.yml'}: advise.batch_interval: ")
     assert "not a duration" in err and len(err.splitlines()) == 1
+
+
+def test_postgres_warehouse_gives_the_same_architecture(both_targets, tmp_path: Path,  # noqa: F811
+                                                        capsys) -> None:
+    """The same data built on Postgres: the same row rates and recommendations, the
+    engine named after the manifest's adapter and sized by Postgres."""
+    root = project_dir(tmp_path / "project")
+    reports = {}
+    for target in ("dev", "postgres"):
+        assert run(["advise", *cli_args(both_targets, target, root), "--no-online",
+                    "--format", "json"]) == 0
+        reports[target] = json.loads(capsys.readouterr().out)
+    duck, postgres = (by_view(reports[t]) for t in ("dev", "postgres"))
+    assert {v: r["choice"] for v, r in postgres.items()} == {
+        v: r["choice"] for v, r in duck.items()}
+    for view, result in duck.items():
+        rate = result["numbers"]["rows_per_second"]  # None for the request-time view
+        assert postgres[view]["numbers"]["rows_per_second"] == (
+            rate if rate is None else pytest.approx(rate, rel=1e-9)), view
+    engine = reports["postgres"]["warehouse_engine"]
+    assert engine["choice"] == "postgres" and engine["numbers"]["database_bytes"] > 0
+    assert reports["postgres"]["inputs"]["warehouse"]["detail"].startswith("Postgres")

@@ -61,8 +61,10 @@ def test_row_profile_against_a_brute_force_count(created: bool) -> None:
         delay = timedelta(seconds=rng.choice([0, 30, 59, 60, 61, 600, 7200]))
         rows.append((index, at, at + delay))
     conn = duckdb.connect()
-    conn.execute("create table v (user_id bigint, event_at timestamp, loaded_at timestamp)")
-    conn.executemany("insert into v values (?, ?, ?)", rows)
+    table = pa.table({"user_id": [r[0] for r in rows], "event_at": [r[1] for r in rows],
+                      "loaded_at": [r[2] for r in rows]})
+    conn.register("rows", table)
+    conn.execute("create table v as select * from rows")
     view = catalog({"created_timestamp": "loaded_at"} if created else None).view("v")
     rate, share = measure.row_profile(_Engine(conn), view, timedelta(days=7),
                                       timedelta(minutes=1))
