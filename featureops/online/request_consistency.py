@@ -136,7 +136,7 @@ def _check(result: ViewConsistency, view: FeatureView, plan: Any,
             entity = {k: row[k] for k in view.entities}
             result.mismatches.extend(_compare(view, planned.features, entity,
                                               by_key.get(tuple(entity.values())), columns, i))
-    result.chained = [_availability(client, view, source_name, feature, rows)
+    result.chained = [_availability(client, source_name, feature, rows)
                       for source_name, feature in spec.chained]
 
 
@@ -190,8 +190,10 @@ def _serve(plan: Any, spec: Any, rows: list[dict[str, Any]]) -> list[Any]:
     return answer
 
 
-def _availability(client: OnlineFeatureClient, view: FeatureView, source: str, feature: str,
+def _availability(client: OnlineFeatureClient, source: str, feature: str,
                   rows: list[dict[str, Any]]) -> ChainedAvailability:
+    """What the store serves of ``source:feature`` for the keys of ``rows``, as of its live
+    version's end time (as the stored views are checked), against the input rows' value."""
     found = ChainedAvailability(f"{source}:{feature}", rows=len(rows))
     stored = client.catalog.view(source)
     live = client.store.live_state(source)
