@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from featureops.online.layout import RecordLayout, layout_from_schema
 from featureops.online.pipeline import encoded, prefetch
 from featureops.online.warehouse import Warehouse, Window, default_end_time
 from featureops.project import Project
+from featureops.streaming.batch_edge import BatchEdges
 
 Mode = Literal["full", "incremental"]
 DEFAULT_BATCH_SIZE = 65_536
@@ -81,19 +82,21 @@ def materialize(project: Project, *, select: Sequence[str] = (), mode: Mode = "f
     end = to_utc(end_time or default_end_time())
     own_store = store is None
     store = store or open_online_store(project)
+    edges = BatchEdges(project, store.config)
     try:
         with Warehouse.for_project(project, warehouse) as source, \
                 _progress(console, progress) as bar:
-            return [_materialize_view(view, source, store, mode, end, batch_size, bar)
+            return [_materialize_view(view, source, store, mode, end, batch_size, bar, edges)
                     for view in views]
     finally:
+        edges.close()
         if own_store:
             store.close()
 
 
 def _materialize_view(view: FeatureView, warehouse: Warehouse, store: OnlineStore,
                       mode: Mode, end: datetime, batch_size: int,
-                      bar: Progress) -> MaterializeResult:
+                      bar: Progress, edges: BatchEdges) -> MaterializeResult:
     started = time.perf_counter()
     where = f"feature view '{view.name}'"
     features = tuple(f.name for f in view.features)
@@ -123,7 +126,13 @@ def _materialize_view(view: FeatureView, warehouse: Warehouse, store: OnlineStor
         rows = store.upsert(view.name, layout, batches, end_time=end, pushed=False)
         result = MaterializeResult(view.name, mode, rows, live.version if live else None)
     else:
-        result = _full(view.name, store, layout, batches, end)
+        streaming = edges.streaming(view)
+        # a streaming view's version carries its batch edge, stored before the flip
+        before_publish = None if streaming is None else (
+            lambda version: edges.write(streaming, view, warehouse, version, end))
+        result = _full(view.name, store, layout, batches, end, before_publish)
+        if streaming is not None:
+            edges.prune(streaming, [v for v in (result.version, live and live.version) if v])
     result.seconds = time.perf_counter() - started
     result.note = note
     result.removed_versions = store.cleanup(view.name)
@@ -131,11 +140,14 @@ def _materialize_view(view: FeatureView, warehouse: Warehouse, store: OnlineStor
 
 
 def _full(view: str, store: OnlineStore, layout: RecordLayout, batches: Iterable[EncodedBatch],
-          end: datetime) -> MaterializeResult:
+          end: datetime, before_publish: Callable[[str], object] | None = None
+          ) -> MaterializeResult:
     build = store.begin_version(view, layout)
     try:
         for batch in batches:
             store.write_batch(build, batch)
+        if before_publish is not None:
+            before_publish(build.version)
         state = store.publish_version(build, end, "full")
     except BaseException:
         _abort_quietly(store, build)

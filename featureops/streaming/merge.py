@@ -12,10 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from featureops.streaming.windows import StreamingView, WindowFeature
+if TYPE_CHECKING:  # windows.py loads sqlglot: only the parsing needs it
+    from featureops.streaming.windows import StreamingView, WindowFeature
 
 
 @dataclass

@@ -11,9 +11,10 @@ layer) is docs/decisions/0060-streaming-window-state.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,7 +22,9 @@ import pyarrow.compute as pc
 from featureops.exceptions import FeatureopsError
 from featureops.online.encoding import encode_key_columns
 from featureops.streaming.merge import EntityEvents
-from featureops.streaming.windows import StreamingView
+
+if TYPE_CHECKING:  # windows.py loads sqlglot: only the parsing needs it
+    from featureops.streaming.windows import StreamingView
 
 #: The column of an event row that holds its event id (unique per event of a source).
 EVENT_ID_COLUMN = "__event_id"
@@ -77,6 +80,10 @@ class StreamState(Protocol):
         """Store the batch edge of an online version (input-model rows below the boundary,
         no event ids), replacing any; return the rows kept. Called before the version's
         pointer flips."""
+        ...
+
+    def drop_edges(self, view: StreamingView, keep: Sequence[str]) -> list[str]:
+        """Delete the edges of online versions not in ``keep``; return their versions."""
         ...
 
     def begin_replay(self, view: StreamingView) -> str:
