@@ -92,7 +92,7 @@ def _batch_keeps(make: Any, facts: ViewFacts, sla: float, staleness: float, inte
     would_change = f"an SLA under {seconds_text(staleness)}"
     if facts.build_seconds is None:
         keeps = (f"{built} keeps values within the {seconds_text(sla)} SLA while a build "
-                 f"takes under {seconds_text(max(sla - interval, 0.0)) or '0s'}")
+                 f"takes under {seconds_text(sla - interval)}")
     else:
         keeps = (f"{built} keeps values at most {seconds_text(staleness)} old, within the "
                  f"{seconds_text(sla)} SLA")

@@ -214,6 +214,16 @@ def test_read_load_changes_the_store(project, duckdb_build, capsys, metrics_serv
     assert store["numbers"].get("shards") == shards
 
 
+def test_an_unreachable_server_leaves_the_load_unknown(project, duckdb_build, capsys) -> None:
+    report = advise(project, duckdb_build, capsys, "--metrics-url",
+                    "http://127.0.0.1:1/metrics")
+    assert report["inputs"]["serving_metrics"]["available"] is False
+    assert "cannot read metrics from http://127.0.0.1:1/metrics" in \
+        report["online_store"]["unknown"]["read_qps"]
+    assert report["online_store"]["numbers"]["read_qps"] is None
+    assert report["online_store"]["choice"] == "sqlite"
+
+
 def test_redis_sizes_and_the_projection_from_sqlite(project, duckdb_build, capsys,
                                                     tmp_path: Path) -> None:
     """The same views in Redis: the sampled MEMORY USAGE per key matches the mean over
