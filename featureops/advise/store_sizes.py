@@ -10,6 +10,7 @@ from typing import Any
 
 from featureops.advise.facts import ViewSize
 from featureops.exceptions import FeatureopsError
+from featureops.spec import IDENTIFIER_PATTERN
 
 #: Redis keys sampled per view for MEMORY USAGE (records of one view differ little).
 REDIS_SAMPLE = 200
@@ -40,8 +41,10 @@ def _measure(store: Any, view: str, redis_prefix: str) -> ViewSize:
     # loaded when the store is a Redis one (the redis package is an optional extra)
     redis_module = sys.modules.get("featureops.online.redis")
     if redis_module is not None and isinstance(store, redis_module.RedisOnlineStore):
-        # _call: an unreachable server becomes StoreUnavailableError
-        return store._call(lambda: _redis_size(store, view, state.version, state.rows))
+        try:
+            return _redis_size(store, view, state.version, state.rows)
+        except redis_module.RedisError as error:
+            return ViewSize(view, state.rows, None, None, f"{store.describe()}: {error}")
     return ViewSize(view, state.rows, None, None,
                     f"{type(store).__name__} has no size measurement")
 
@@ -59,7 +62,9 @@ def _sqlite_size(store: Any, view: str, version: str, redis_prefix: str) -> View
 
 
 def _redis_size(store: Any, view: str, version: str, rows: int) -> ViewSize:
-    pattern = f"{store._base(view)}:{version}:*"  # the prefix and view are validated
+    if not IDENTIFIER_PATTERN.fullmatch(view):  # no glob characters in the pattern
+        raise ValueError(f"view name {view!r} is not an identifier")
+    pattern = f"{store.key_prefix}:{view}:{version}:*"  # the prefix is validated by config
     client = store.client
     keys: list[bytes] = []
     for key in client.scan_iter(match=pattern, count=1000):
