@@ -85,3 +85,29 @@ def require_redis() -> str:
     if problem:
         _unavailable(problem)
     return f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+
+
+NATS_HOST, NATS_PORT = "127.0.0.1", 4222
+
+
+@functools.lru_cache(maxsize=1)
+def _nats_problem() -> str | None:
+    # The server greets every connection with INFO; JetStream must be enabled in it.
+    try:
+        with socket.create_connection((NATS_HOST, NATS_PORT), timeout=3) as sock:
+            greeting = sock.recv(4096)
+    except OSError as exc:
+        return f"NATS at {NATS_HOST}:{NATS_PORT} unreachable: {exc}"
+    if not greeting.startswith(b"INFO "):
+        return f"NATS at {NATS_HOST}:{NATS_PORT} greeted with {greeting[:40]!r}"
+    if b'"jetstream":true' not in greeting:
+        return f"NATS at {NATS_HOST}:{NATS_PORT} runs without JetStream (nats-server -js)"
+    return None
+
+
+def require_nats() -> str:
+    """The NATS URL (JetStream enabled), or skip (fail under FEATUREOPS_REQUIRE_SERVICES=1)."""
+    problem = _nats_problem()
+    if problem:
+        _unavailable(problem)
+    return f"nats://{NATS_HOST}:{NATS_PORT}"
