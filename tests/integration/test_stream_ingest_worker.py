@@ -21,13 +21,13 @@ import pytest
 
 from featureops.cli import run
 from featureops.project import Project
-from featureops.request_time.lookups import WarehouseLookups
 from featureops.streaming.events import encode_event
 from featureops.streaming.runner import _views
 from featureops.streaming.state import EVENT_ID_COLUMN, event_rows, open_state
 from featureops.streaming.transports import open_transport
 from featureops.streaming.transports.config import load_streaming_settings
-from featureops.streaming.worker import Worker, build_pipelines
+from featureops.streaming.worker import Worker
+from tests.integration.stream_support import started_worker
 from tests.services import require_nats, require_redis
 
 pytestmark = pytest.mark.slow
@@ -171,21 +171,9 @@ class _DiesAfterApplying:
         self.state.close()
 
 
-async def _work(project: Project, state, until_idle: bool = True) -> Worker:
-    settings = load_streaming_settings(project)
-    pipelines = build_pipelines(project.manifest, _views(project), WarehouseLookups(project),
-                                settings)
-    transports = [open_transport(settings, p.source) for p in pipelines]
-    for transport in transports:
-        await transport.connect()
-    worker = Worker(pipelines, transports, state, settings)
-    try:
-        await worker.run(until_idle=until_idle)
-    finally:
-        for transport in transports:
-            await transport.close()
-        for pipeline in pipelines:
-            pipeline.close()
+async def _work(project: Project, state) -> Worker:
+    async with started_worker(project, state) as worker:
+        await worker.run(until_idle=True)
     return worker
 
 
