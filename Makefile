@@ -35,6 +35,7 @@ demo: build
 	featureops validate
 	featureops list
 	featureops training-set --spine train_fraud_detection__spine --exposure fraud_detection_model --timestamp-column event_at --full-feature-names --out data/training/fraud_detection.parquet
+	featureops datasets verify data/training/fraud_detection.parquet
 	featureops leakage
 	featureops materialize --end-time 2026-11-01
 	featureops lookup -f feat_user__spend_windows -f feat_user__profile --entity user_id=42 --as-of 2026-11-01

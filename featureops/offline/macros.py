@@ -54,20 +54,21 @@ class MacroSource:
         return cls(f"{manifest.path} (featureops dbt package)", texts)
 
     @classmethod
-    def from_directory(cls, macro_dir: Path) -> MacroSource:
-        """Every macro file of the package's folders under ``macro_dir``."""
-        folders = [macro_dir / folder for folder in MACRO_FOLDERS]
-        missing = [str(folder) for folder in folders if not folder.is_dir()]
+    def from_directory(cls, macro_dir: Path,
+                       folders: tuple[str, ...] = MACRO_FOLDERS) -> MacroSource:
+        """Every macro file of the package's ``folders`` under ``macro_dir``."""
+        directories = [macro_dir / folder for folder in folders]
+        missing = [str(folder) for folder in directories if not folder.is_dir()]
         if missing:
             raise MacroRenderError(f"featureops's dbt macros are not at {', '.join(missing)}")
-        paths = sorted(path for folder in folders for path in folder.glob("*.sql"))
+        paths = sorted(path for folder in directories for path in folder.glob("*.sql"))
         return cls(str(macro_dir), tuple((str(p), p.read_text(encoding="utf-8"))
                                          for p in paths))
 
     @classmethod
-    def shipped(cls) -> MacroSource:
+    def shipped(cls, folders: tuple[str, ...] = MACRO_FOLDERS) -> MacroSource:
         """The dbt package shipped in this wheel (tests, manifests built without it)."""
-        return cls.from_directory(package_dir() / "macros")
+        return cls.from_directory(package_dir() / "macros", folders)
 
 
 class _MacroReturn(Exception):  # noqa: N818 - dbt's name for the same control flow
