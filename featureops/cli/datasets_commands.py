@@ -265,4 +265,36 @@ def reproduce(version: str, warehouse: str | None, out_path: str | None,
         raise click.exceptions.Exit(1)
 
 
-COMMANDS = [datasets]
+
+@click.command()
+@click.option("--exposure", required=True, help="The ml exposure the model serves.")
+@click.option("--dataset", required=True, metavar="VERSION",
+              help="The dataset version the model was trained on.")
+@click.option("--preprocessing", "spec_path", default=None,
+              type=click.Path(dir_okay=False), help="YAML/JSON preprocessing spec.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder to write bundle.json and vocabularies.parquet to.")
+@registry_option
+@project_options
+@format_option
+def bundle(exposure: str, dataset: str, spec_path: str | None, out_dir: str,
+           registry_dir: str | None, project: Project, output_format: str) -> None:
+    """Write a model bundle: the exposure's features in order with their definition
+    hashes and types, the dataset version, preprocessing fitted in SQL on its rows."""
+    from featureops.bundles.build import build_bundle
+    from featureops.bundles.bundle import write_bundle
+    from featureops.bundles.spec import read_spec
+
+    spec = read_spec(spec_path) if spec_path else None
+    built = build_bundle(project, _registry(project, registry_dir), exposure, dataset, spec)
+    write_bundle(built, Path(out_dir))
+    if output_format == "json":
+        print_json({"bundle": built.id, "out": out_dir, "features": len(built.features),
+                    "preprocessed": list(built.preprocessing)})
+        return
+    console().print(f"bundle {built.id}: {len(built.features)} features of {exposure} from "
+                    f"{built.dataset_version}, {len(built.preprocessing)} preprocessed -> "
+                    f"{out_dir}")
+
+
+COMMANDS = [datasets, bundle]

@@ -31,6 +31,13 @@ ENCODING = "featureops-dataset-rows-v1"
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
                   "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
 _FLOAT_TYPES = ("FLOAT", "DOUBLE")
+#: DuckDB types read as numbers (decimals too: ``is_numeric``).
+NUMERIC_TYPES = _INTEGER_TYPES + _FLOAT_TYPES
+
+
+def is_numeric(type_name: str) -> bool:
+    kind = type_name.upper()
+    return kind in NUMERIC_TYPES or kind.startswith("DECIMAL")
 
 
 @dataclass(frozen=True)

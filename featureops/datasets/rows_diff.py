@@ -16,13 +16,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from featureops.datasets.content import Column, columns_of, file_relation, row_hash, value_encoding
+from featureops.datasets.content import (
+    Column,
+    columns_of,
+    file_relation,
+    is_numeric,
+    row_hash,
+    value_encoding,
+)
 from featureops.engines.base import quote_identifier, sql_string
 
 #: Keys listed per kind of change (the counts are always complete).
 SAMPLE_KEYS = 5
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-            "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE")
 
 
 def compare_rows(conn: Any, path_a: str, path_b: str, keys: Sequence[str]) -> dict[str, Any]:
@@ -113,10 +118,9 @@ def compare_distributions(conn: Any, renderer: Any, path_a: str, path_b: str,
 
 
 def _kind(column: Column) -> str | None:
-    kind = column.type.upper()
-    if kind in _NUMERIC or kind.startswith("DECIMAL"):
+    if is_numeric(column.type):
         return "numeric"
-    if kind in ("VARCHAR", "BOOLEAN"):
+    if column.type.upper() in ("VARCHAR", "BOOLEAN"):
         return "categorical"
     return None
 

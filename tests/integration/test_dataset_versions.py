@@ -325,3 +325,58 @@ def test_one_changed_feature_sql(duckdb_build, registry, first, tmp_path) -> Non
     assert added == ["+        users.credit_limit_usd * 2 as credit_limit_usd"]
     assert list(diff["rows"]["changed_columns"]) == [PROFILE_LIMIT]
     assert diff["changes"][0] == "view feat_user__profile: SQL changed"
+
+
+# --- model bundles -------------------------------------------------------------------------
+
+BUNDLE_SPEC = """features:
+  feat_user__spend_windows__amount_usd_sum_24h: {fill: median, transform: standardize}
+  feat_user__profile__credit_limit_usd: {fill: 0, transform: minmax}
+  feat_merchant__risk_windows__chargeback_rate_30d: {transform: bucketize, buckets: 5}
+  feat_user__profile__card_tier: {fill: mode, transform: vocabulary}
+"""
+
+
+def test_bundle_of_the_fraud_model(duckdb_build, registry, first, tmp_path, capsys) -> None:
+    import pyarrow.parquet as pq
+
+    from featureops.bundles import apply, read_bundle
+    from featureops.catalog import FeatureCatalog
+
+    path, version = first
+    spec = tmp_path / "spec.yml"
+    spec.write_text(BUNDLE_SPEC)
+    result = CliRunner().invoke(cli, [
+        "bundle", "--exposure", EXPOSURE, "--dataset", version["version"], "--preprocessing",
+        str(spec), "--out", str(tmp_path / "bundle"), "--registry", str(registry),
+        "--project-dir", str(duckdb_build.project_dir), "--manifest",
+        str(duckdb_build.manifest_path)])
+    assert result.exit_code == 0, result.output
+    bundle = read_bundle(tmp_path / "bundle")
+    service = FeatureCatalog.from_manifest(duckdb_build.manifest).resolve_service(EXPOSURE)
+    assert [f.reference for f in bundle.features] == [
+        f"{view}:{feature.name}" for view, features in service.items() for feature in features]
+    assert bundle.dataset_version == version["version"]
+    frame = pq.read_table(path).to_pandas()
+    spend = frame["feat_user__spend_windows__amount_usd_sum_24h"]
+    filled = spend.fillna(spend.median())
+    params = bundle.preprocessing["feat_user__spend_windows__amount_usd_sum_24h"]
+    assert (params["mean"], params["std"]) == pytest.approx((filled.mean(), filled.std(ddof=0)),
+                                                            rel=1e-12)
+    applied = apply(bundle, frame)
+    assert list(applied.columns) == [f.column for f in bundle.features]
+    # A served vector names features view__feature; the same rows give the same numbers.
+    for index in range(0, len(frame), 997):
+        vector = {f.reference.replace(":", "__"): frame.at[index, f.column]
+                  for f in bundle.features}
+        vector = {k: (None if isinstance(v, float) and v != v else v)
+                  for k, v in vector.items()}
+        assert apply(bundle, vector) == {k: (None if isinstance(v, float) and v != v else v)
+                                         for k, v in applied.loc[index].to_dict().items()}
+    spec.write_text("features:\n  feat_user__profile__card_tier: {transform: standardize}\n")
+    code = run(["bundle", "--exposure", EXPOSURE, "--dataset", version["version"],
+                "--preprocessing", str(spec), "--out", str(tmp_path / "b2"), "--registry",
+                str(registry), "--project-dir", str(duckdb_build.project_dir), "--manifest",
+                str(duckdb_build.manifest_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "feat_user__profile__card_tier" in err and len(err.splitlines()) == 1
