@@ -49,12 +49,13 @@ def run_workers(project: Project, transport: str | None = None, sources: Sequenc
                                 settings, sources)
     state = open_state(project)
     try:
-        asyncio.run(_run(pipelines, settings, state, until_idle, display))
+        seconds = asyncio.run(_run(pipelines, settings, state, until_idle, display))
     finally:
         state.close()
         for pipeline in pipelines:
             pipeline.close()
-    return {"transport": settings.transport, "sources": [
+    # seconds: from the worker's start (connected, lookups copied) to its end
+    return {"transport": settings.transport, "seconds": round(seconds, 3), "sources": [
         {"source": p.source.name, "received": p.stats.received, "applied": p.stats.applied,
          "duplicates": p.stats.duplicates, "too_late": p.stats.too_late,
          "dead_letters": p.stats.dead_letters, "failed_batches": p.stats.failed_batches,
@@ -62,7 +63,7 @@ def run_workers(project: Project, transport: str | None = None, sources: Sequenc
 
 
 async def _run(pipelines: list[Pipeline], settings: StreamingSettings, state: Any,
-               until_idle: bool, display: Any) -> None:
+               until_idle: bool, display: Any) -> float:
     transports = [open_transport(settings, p.source) for p in pipelines]
     try:
         for transport in transports:
@@ -81,6 +82,7 @@ async def _run(pipelines: list[Pipeline], settings: StreamingSettings, state: An
             await worker.run(until_idle)
         else:
             await _with_display(worker, until_idle, display)
+        return time.monotonic() - worker.started
     finally:
         for transport in transports:
             await transport.close()

@@ -23,11 +23,12 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
+import pyarrow as pa
 
 from featureops.exceptions import FeatureopsError
 from featureops.manifest import Manifest
@@ -42,7 +43,7 @@ from featureops.streaming.events import (
     EventDecoder,
 )
 from featureops.streaming.sources import StreamSource, stream_sources
-from featureops.streaming.state import StreamState
+from featureops.streaming.state import EVENT_ID_COLUMN, StreamState
 from featureops.streaming.transform import EventTransform, build_chain
 from featureops.streaming.transports.base import Delivery, Lag, Transport, TransportError
 from featureops.streaming.transports.config import StreamingSettings
@@ -51,6 +52,9 @@ from featureops.streaming.windows import StreamingView
 logger = logging.getLogger(__name__)
 
 MAX_DELIVERIES = "max_deliveries"
+#: Each event row's place in the log (Delivery.log_position of its first message): the
+#: order events arrived in, whichever worker applies them.
+LOG_POSITION_COLUMN = "__log_position"
 
 
 class WorkerError(FeatureopsError):
@@ -151,6 +155,8 @@ def process_batch(pipeline: Pipeline, state: StreamState, deliveries: Sequence[D
     decoded = pipeline.decoder.decode(payloads)
     outcome.dead.extend((indices[i], letter) for i, letter in decoded.dead.items())
     outcome.duplicates += decoded.duplicates
+    if not decoded.event_ids:
+        return outcome
     first_message = _first_message(decoded, indices)
     for model, transform in pipeline.transforms.items():
         result = transform.rows(decoded.rows, decoded.event_ids)
@@ -162,8 +168,11 @@ def process_batch(pipeline: Pipeline, state: StreamState, deliveries: Sequence[D
                     reason, f"model '{model}' {what} for this event (its filters or joins); "
                     "the views reading it do not count it", deliveries[index].data,
                     event_id=event_id)))
+        positions = [deliveries[first_message[i]].log_position
+                     for i in result.rows.column(EVENT_ID_COLUMN).to_pylist()]
+        rows = result.rows.append_column(LOG_POSITION_COLUMN, pa.array(positions, pa.int64()))
         for view in (v for v in pipeline.views if v.input_model == model):
-            applied = state.apply(view, result.rows)
+            applied = state.apply(view, rows)
             outcome.applied += applied.applied
             outcome.duplicates += applied.duplicates
             outcome.too_late += applied.too_late
@@ -199,15 +208,14 @@ class Worker:
         self.stop = asyncio.Event()
         self.started = time.monotonic()
 
-    async def run(self, until_idle: bool = False,
-                  on_batch: Callable[[Pipeline], None] | None = None) -> None:
+    async def run(self, until_idle: bool = False) -> None:
         """Consume until ``stop`` is set (the current batches finish and are acked first),
         or, with ``until_idle``, until no source has messages left for the group."""
-        await asyncio.gather(*(self._consume(p, t, until_idle, on_batch)
+        await asyncio.gather(*(self._consume(p, t, until_idle)
                                for p, t in zip(self.pipelines, self.transports, strict=True)))
 
-    async def _consume(self, pipeline: Pipeline, transport: Transport, until_idle: bool,
-                       on_batch: Callable[[Pipeline], None] | None) -> None:
+    async def _consume(self, pipeline: Pipeline, transport: Transport,
+                       until_idle: bool) -> None:
         wait = self.settings.max_wait_ms / 1000
         backoff = 0.5
         while not self.stop.is_set():
@@ -231,8 +239,6 @@ class Worker:
                 backoff = min(backoff * 2, 10)
                 continue
             backoff = 0.5
-            if on_batch is not None:
-                on_batch(pipeline)
 
     async def _finish(self, pipeline: Pipeline, transport: Transport,
                       deliveries: Sequence[Delivery], outcome: BatchOutcome) -> None:

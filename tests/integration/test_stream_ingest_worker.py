@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import uuid
 from collections import defaultdict
 from pathlib import Path
 
@@ -24,10 +23,8 @@ from featureops.project import Project
 from featureops.streaming.events import encode_event
 from featureops.streaming.runner import _views
 from featureops.streaming.state import EVENT_ID_COLUMN, event_rows, open_state
-from featureops.streaming.transports import open_transport
-from featureops.streaming.transports.config import load_streaming_settings
 from featureops.streaming.worker import Worker
-from tests.integration.stream_support import started_worker
+from tests.integration.stream_support import drop_log, started_worker, stream_project
 from tests.services import require_nats, require_redis
 
 pytestmark = pytest.mark.slow
@@ -43,32 +40,12 @@ def stream_env(request, duckdb_build, tmp_path, monkeypatch):
     """A project directory of its own (SQLite store, 1 s ack_wait), a private subject
     prefix on the chosen log server, and the CLI's arguments."""
     (require_nats if request.param == "nats" else require_redis)()
-    (tmp_path / "featureops.yml").write_text(
-        f"online_store:\n  type: sqlite\n  path: {tmp_path / 'online.db'}\n"
-        f"streaming:\n  transport: {request.param}\n  ack_wait: 1s\n  batch_size: 250\n"
-        "  max_wait_ms: 50\n")
-    (tmp_path / "dbt_project.yml").write_text("name: featureops\nprofile: featureops\n")
-    monkeypatch.setenv("FEATUREOPS_DUCKDB_PATH", str(duckdb_build.duckdb_path))
-    monkeypatch.setenv("FEATUREOPS_STREAM_SUBJECT_PREFIX", f"test{uuid.uuid4().hex[:10]}.")
-    for name in ("FEATUREOPS_ONLINE_STORE", "FEATUREOPS_STREAM_TRANSPORT"):
-        monkeypatch.delenv(name, raising=False)
+    project = stream_project(tmp_path, duckdb_build, monkeypatch,
+                             f"  transport: {request.param}\n  ack_wait: 1s\n"
+                             "  batch_size: 250\n  max_wait_ms: 50\n")
     args = ["--project-dir", str(tmp_path), "--manifest", str(duckdb_build.manifest_path)]
-    yield request.param, args, Project.locate(tmp_path, duckdb_build.manifest_path)
-    asyncio.run(_drop_log(Project.locate(tmp_path, duckdb_build.manifest_path)))
-
-
-async def _drop_log(project: Project) -> None:
-    from featureops.streaming.sources import stream_source
-
-    transport = open_transport(load_streaming_settings(project),
-                               stream_source(project.manifest, "payments_transactions"))
-    await transport.connect()
-    if hasattr(transport, "_js"):
-        await transport._js.delete_stream(transport.stream)
-        await transport._js.delete_stream(transport.dead_stream)
-    else:
-        await transport._redis.delete(transport.key, transport.dead_key)
-    await transport.close()
+    yield request.param, args, project
+    asyncio.run(drop_log(project))
 
 
 def _slice(duckdb_build) -> tuple[list[dict], list[bytes]]:

@@ -36,6 +36,9 @@ class Delivery:
     delivered: int         # how many times it was handed out (1: the first time)
     published_at: datetime | None
     handle: Any = None     # what ``ack`` needs
+    #: ``position`` as an integer that grows along the log (a stream sequence; a Redis
+    #: entry id's milliseconds << 22 | its sequence): the order events arrived in.
+    log_position: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,10 @@ class Transport(ABC):
     @abstractmethod
     async def dead_letters(self, limit: int) -> list[bytes]:
         """The newest dead-letter records, oldest first."""
+
+    @abstractmethod
+    async def delete(self) -> None:
+        """Delete the log, its dead letters and the group (decommissioning, tests)."""
 
     @abstractmethod
     async def close(self) -> None:

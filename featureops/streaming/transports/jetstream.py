@@ -106,7 +106,8 @@ class JetStreamTransport(Transport):
             return []
         return [Delivery(data=m.data, position=str(m.metadata.sequence.stream),
                          delivered=m.metadata.num_delivered,
-                         published_at=_utc(m.metadata.timestamp), handle=m)
+                         published_at=_utc(m.metadata.timestamp), handle=m,
+                         log_position=m.metadata.sequence.stream)
                 for m in messages]
 
     async def ack(self, deliveries: Sequence[Delivery]) -> None:
@@ -193,7 +194,8 @@ class JetStreamTransport(Transport):
                 except asyncio.TimeoutError:
                     return  # nothing after start (or the rest was removed meanwhile)
                 yield [Delivery(m.data, str(m.metadata.sequence.stream),
-                                m.metadata.num_delivered, _utc(m.metadata.timestamp))
+                                m.metadata.num_delivered, _utc(m.metadata.timestamp),
+                                log_position=m.metadata.sequence.stream)
                        for m in messages if m.metadata.sequence.stream <= end]
                 if messages[-1].metadata.sequence.stream >= end:
                     return
@@ -211,6 +213,15 @@ class JetStreamTransport(Transport):
             except NotFoundError:
                 continue
         return found
+
+    async def delete(self) -> None:
+        from nats.js.errors import NotFoundError
+
+        for stream in (self.stream, self.dead_stream):
+            try:
+                await self._js.delete_stream(stream)
+            except NotFoundError:
+                continue
 
     async def close(self) -> None:
         # Acks and publishes were confirmed one by one, so nothing is left to drain (a

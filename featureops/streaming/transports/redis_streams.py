@@ -171,6 +171,9 @@ class RedisStreamsTransport(Transport):
         entries = await self._redis.xrevrange(self.dead_key, count=limit)
         return [fields.get(_FIELD, b"") for _, fields in reversed(entries)]
 
+    async def delete(self) -> None:
+        await self._redis.delete(self.key, self.dead_key)
+
     async def close(self) -> None:
         if self._redis is not None:
             await self._redis.aclose()
@@ -184,7 +187,15 @@ def _errors() -> tuple[type[Exception], type[Exception]]:
 
 def _delivery(entry_id: Any, fields: dict, delivered: int) -> Delivery:
     return Delivery(data=fields.get(_FIELD, b""), position=_text(entry_id),
-                    delivered=delivered, published_at=_entry_time(entry_id), handle=entry_id)
+                    delivered=delivered, published_at=_entry_time(entry_id), handle=entry_id,
+                    log_position=log_position(entry_id))
+
+
+def log_position(entry_id: Any) -> int:
+    """An entry id ``<ms>-<seq>`` as one increasing integer (a sequence within one
+    millisecond stays below 2^22, four million entries)."""
+    millis, _, seq = _text(entry_id).partition("-")
+    return int(millis) << 22 | min(int(seq or 0), (1 << 22) - 1)
 
 
 def _entry_time(entry_id: Any) -> datetime | None:
