@@ -427,14 +427,14 @@ METRICS_TIMEOUT = 5.0
 
 def _read_metrics(location: str) -> str:
     if location.startswith(("http://", "https://")):
-        return _fetch_metrics(location)
+        return fetch_metrics(location)
     try:
         return Path(location).read_text(encoding="utf-8")
     except OSError as error:
         raise SlaConfigError(f"cannot read metrics file {location}: {error.strerror}") from None
 
 
-def _fetch_metrics(url: str) -> str:
+def fetch_metrics(url: str) -> str:
     """GET a feature server's Prometheus text with the standard library (an HTTP client
     package would be one more dependency for one request)."""
     from urllib.error import HTTPError, URLError

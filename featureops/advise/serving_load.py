@@ -98,7 +98,7 @@ def measure_load(url: str, seconds: float,
                  sleep: Callable[[float], None] = time.sleep) -> ServingLoad:
     """Scrape ``url`` twice, ``seconds`` apart (token: FEATUREOPS_SERVE_TOKEN)."""
     if fetch is None:
-        from featureops.sla import _fetch_metrics as fetch  # the same GET `sla` makes
+        from featureops.sla import fetch_metrics as fetch  # the same GET `sla` makes
     first, first_at = _timed(fetch, url)
     sleep(seconds)
     second, second_at = _timed(fetch, url)

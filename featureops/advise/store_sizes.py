@@ -50,11 +50,11 @@ def _measure(store: Any, view: str, redis_prefix: str) -> ViewSize:
 
 
 def _sqlite_size(store: Any, view: str, version: str, redis_prefix: str) -> ViewSize:
-    from featureops.online.sqlite import _table  # validates the view name and quotes it
+    from featureops.online.sqlite import version_table
 
     entities, total = store.conn.execute(
         f"select count(*), coalesce(sum(length(entity_key) + length(value)), 0) "
-        f"from {_table(view, version)}").fetchone()
+        f"from {version_table(view, version)}").fetchone()
     if not entities:
         return ViewSize(view, 0, None, None, "the live version holds no entity")
     return ViewSize(view, int(entities), total / entities, None,

@@ -88,14 +88,15 @@ class SqliteOnlineStoreConfig(StoreConfigBase):
     read_busy_timeout_ms: int = Field(default=50, ge=0)
 
 
-def _table(view: str, version: int | str) -> str:
+def version_table(view: str, version: int | str) -> str:
+    """The quoted table of one view version (the view name validated first)."""
     if not IDENTIFIER_PATTERN.fullmatch(view):
         raise ValueError(f"view name {view!r} is not an identifier")
     return f'"fo__{view}__{int(version)}"'
 
 
 def _vec_table(view: str, version: int | str, feature_index: int) -> str:
-    return _table(view, version)[:-1] + f'__vec{feature_index}"'
+    return version_table(view, version)[:-1] + f'__vec{feature_index}"'
 
 
 def _now() -> float:
@@ -180,7 +181,7 @@ class SqliteOnlineStore(OnlineStore):
 
     def update(self, views: Sequence[str]) -> None:
         for view in views:
-            _table(view, 0)  # validates the name
+            version_table(view, 0)  # validates the name
         self.ping()  # creates the file and the catalog tables
 
     def teardown(self, views: Sequence[str]) -> None:
@@ -196,7 +197,7 @@ class SqliteOnlineStore(OnlineStore):
         self._vacuum()
 
     def _drop_tables(self, view: str, version: int) -> None:
-        self.conn.execute(f"drop table if exists {_table(view, version)}")
+        self.conn.execute(f"drop table if exists {version_table(view, version)}")
         state = self._stored_state(view, version)
         for index, spec in enumerate(state.layout.fields) if state else ():
             if spec.kind == "vector":
@@ -234,7 +235,7 @@ class SqliteOnlineStore(OnlineStore):
 
     def _create_version_tables(self, view: str, version: int, layout: RecordLayout) -> None:
         self.conn.execute(
-            f"create table {_table(view, version)} (entity_key text primary key, "
+            f"create table {version_table(view, version)} (entity_key text primary key, "
             "event_micros integer not null, value blob not null) without rowid"
         )
         metadata = "".join(f", m{i} {_SQL_TYPES[f.kind]}"
@@ -254,7 +255,7 @@ class SqliteOnlineStore(OnlineStore):
                 (_now(), build.view, int(build.version)))
 
     def write_batch(self, build: VersionBuild, batch: EncodedBatch) -> None:
-        table = _table(build.view, build.version)
+        table = version_table(build.view, build.version)
         with self._write():
             self.conn.executemany(
                 f"insert into {table} values (?, ?, ?)",
@@ -283,7 +284,8 @@ class SqliteOnlineStore(OnlineStore):
                 self._upsert_rows(view, version, build.layout, replay)
                 build.max_event_micros = max([build.max_event_micros or 0]
                                              + [row[1] for row in replay])
-            (rows,) = self.conn.execute(f"select count(*) from {_table(view, version)}").fetchone()
+            (rows,) = self.conn.execute(
+                f"select count(*) from {version_table(view, version)}").fetchone()
             build.rows = rows
             state = new_state(build, end_time, mode, datetime.now(timezone.utc))
             self.conn.execute("update featureops_versions set status = 'retired' "
@@ -300,7 +302,7 @@ class SqliteOnlineStore(OnlineStore):
                              ) -> list[tuple[str, int, bytes]]:
         """The push log's records newer than the version's warehouse rows, after dropping
         the entries those rows supersede (strictly newer) and those of another layout."""
-        table = _table(view, version)
+        table = version_table(view, version)
         self.conn.execute(
             "delete from featureops_pushed as p where p.view = ? and (p.layout <> ? or "
             f"p.event_micros < (select t.event_micros from {table} as t "
@@ -409,7 +411,7 @@ class SqliteOnlineStore(OnlineStore):
     def _upsert_rows(self, view: str, version: int, layout: RecordLayout,
                      rows: list[tuple[str, int, bytes]]) -> int:
         """Newest feature timestamp wins; returns how many rows changed."""
-        table = _table(view, version)
+        table = version_table(view, version)
         before = self.conn.total_changes()
         self.conn.executemany(
             f"insert into {table} values (?, ?, ?) on conflict (entity_key) do update set "
@@ -456,7 +458,7 @@ class SqliteOnlineStore(OnlineStore):
         meta_fields = filter_fields(layout)
         positions = [layout.fields.index(f) for f in meta_fields]
         stored = dict(self.conn.execute(
-            f"select entity_key, value from {_table(view, version)} where entity_key in "
+            f"select entity_key, value from {version_table(view, version)} where entity_key in "
             "(select value from json_each(?))", (orjson.dumps(keys).decode(),)))
         for index, spec in enumerate(layout.fields):
             if spec.kind != "vector" or not spec.dim:
@@ -527,7 +529,7 @@ class SqliteOnlineStore(OnlineStore):
         if state is None:
             state = self._stored_state(view, version)
             self._states[(view, version)] = state
-        table = _table(view, version)
+        table = version_table(view, version)
         if len(keys) == 1:
             row = conn.execute(f"select value from {table} where entity_key = ?",
                                (keys[0],)).fetchone()
