@@ -151,6 +151,7 @@ class _ViewPlan:
     key_kinds: tuple[Kind, ...]
     ttl: timedelta | None
     freshness: timedelta | None
+    streaming: Any = None  # the view's StreamingView when it streams (featureops.streaming)
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,9 @@ class _Plan:
     # A service's plan without its request-time views, for callers that send none of their
     # fields (they get what they got before request-time views: those views skipped).
     stored_only: _Plan | None = None
+    # Whether a stored or chained view streams: the one check a lookup of views that do
+    # not stream pays for the stream layer.
+    streams: bool = False
 
 
 class _Lookup(NamedTuple):
@@ -198,9 +202,12 @@ class OnlineFeatureClient:
         self._codecs_by_id: dict[int, tuple[RecordCodec, dict[str, int]]] = {}
         self._executors: dict[str, Any] = {}  # request-time view -> its executor
         self._lock = threading.Lock()
+        self._stream_layer: Any = None  # featureops.streaming.serving.StreamLayer
 
     def close(self) -> None:
         self.store.close()
+        if self._stream_layer is not None:
+            self._stream_layer.close()
         for executor in self._executors.values():
             executor.close()
 
@@ -209,7 +216,9 @@ class OnlineFeatureClient:
                             entities: Mapping[str, Sequence[Any]] | None = None,
                             as_of: datetime | None = None) -> OnlineFeatures:
         lookup = self._lookup(features, exposure, entities, as_of)
-        return self._answer(lookup, self.store.read(lookup.reads)).to_features()
+        snapshots = self.store.read(lookup.reads)
+        streams = self._streams(lookup, snapshots) if lookup.plan.streams else None
+        return self._answer(lookup, snapshots, streams=streams).to_features()
 
     async def get_online_features_async(self, features: Sequence[str] | None = None,
                                         exposure: str | None = None,
@@ -236,12 +245,44 @@ class OnlineFeatureClient:
             lookup = await asyncio.to_thread(self._lookup, features, exposure, entities, as_of)
         snapshots = (self.store.read(lookup.reads) if self.store.inline_reads
                      else await self.store.read_async(lookup.reads))
+        streams = None
+        if lookup.plan.streams and self._stream_started(lookup.plan):
+            # the stream layer reads the store: on a thread unless its reads are inline
+            streams = (self._streams(lookup, snapshots) if self.store.inline_reads
+                       else await asyncio.to_thread(self._streams, lookup, snapshots))
         if lookup.request is not None:
             try:
-                return self._answer(lookup, snapshots, inline=True)
+                return self._answer(lookup, snapshots, inline=True, streams=streams)
             except NotInline:
-                return await asyncio.to_thread(self._answer, lookup, snapshots)
-        return self._answer(lookup, snapshots)
+                return await asyncio.to_thread(self._answer, lookup, snapshots, False,
+                                               streams)
+        return self._answer(lookup, snapshots, streams=streams)
+
+    def _stream_started(self, plan: _Plan) -> bool:
+        """False while every streaming view of the plan is known not to stream yet (no
+        thread hop for those lookups)."""
+        layer = self._stream_layer
+        return layer is None or any(not layer.idle(vp.streaming)
+                                    for vp in (*plan.views, *plan.chained)
+                                    if vp.streaming is not None)
+
+    def _streams(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot]
+                 ) -> list[Any]:
+        """The stream layer's part of each read, in read order (the plan's views, then the
+        chained ones): a MergedView, or None for a view that does not stream or whose
+        stream has not started."""
+        layer = self._stream_layer
+        if layer is None:
+            from featureops.streaming.serving import StreamLayer
+
+            with self._lock:
+                if self._stream_layer is None:
+                    self._stream_layer = StreamLayer(self.project, self.store.config)
+                layer = self._stream_layer
+        views = (*lookup.plan.views, *lookup.plan.chained)
+        return [None if vp.streaming is None else
+                layer.read(vp.streaming, snapshot.state, keys, lookup.now)
+                for vp, (_, keys), snapshot in zip(views, lookup.reads, snapshots, strict=True)]
 
     def _planned(self, features: Sequence[str] | None, exposure: str | None) -> bool:
         """Whether the plan of this feature list or service is cached (cheap to get)."""
@@ -291,26 +332,31 @@ class OnlineFeatureClient:
         return _Lookup(plan, rows, reads, _now_micros(as_of), exposure, fields)
 
     def _answer(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot],
-                inline: bool = False) -> OnlineColumns:
+                inline: bool = False, streams: list[Any] | None = None
+                ) -> OnlineColumns:
         plan = lookup.plan
         if lookup.request is not None:
-            return self._request_answer(lookup, snapshots, inline)
+            return self._request_answer(lookup, snapshots, inline, streams)
         columns: list[FeatureColumn] = []
-        for vp, snapshot in zip(plan.views, snapshots, strict=True):
-            columns.extend(self._view_columns(vp, snapshot, lookup.now))
+        for index, (vp, snapshot) in enumerate(zip(plan.views, snapshots, strict=True)):
+            columns.extend(self._view_columns(vp, snapshot, lookup.now,
+                                              streams[index] if streams else None))
         return OnlineColumns(plan.refs, list(plan.entity_names), lookup.rows, columns,
                              plan.ref_views, lookup.exposure, plan.offline_views)
 
     def _request_answer(self, lookup: _Lookup, snapshots: Sequence[ViewSnapshot],
-                        inline: bool = False) -> OnlineColumns:
+                        inline: bool = False, streams: list[Any] | None = None
+                        ) -> OnlineColumns:
         plan = lookup.plan
         stored = len(plan.views)
-        by_view = {vp.view.name: self._view_columns(vp, snapshot, lookup.now)
-                   for vp, snapshot in zip(plan.views, snapshots[:stored], strict=True)}
+        merged = streams or [None] * len(snapshots)
+        by_view = {vp.view.name: self._view_columns(vp, snapshot, lookup.now, merged[i])
+                   for i, (vp, snapshot) in enumerate(zip(plan.views, snapshots[:stored],
+                                                          strict=True))}
         chained = {}
-        for vp, snapshot in zip(plan.chained, snapshots[stored:], strict=True):
-            for name, column in zip(vp.features,
-                                    self._view_columns(vp, snapshot, lookup.now), strict=True):
+        for i, (vp, snapshot) in enumerate(zip(plan.chained, snapshots[stored:], strict=True)):
+            columns = self._view_columns(vp, snapshot, lookup.now, merged[stored + i])
+            for name, column in zip(vp.features, columns, strict=True):
                 chained[(vp.view.name, name)] = column.values
         by_view.update(plan.request.compute(lookup.request, chained, inline))
         columns = [column for name in plan.view_order for column in by_view[name]]
@@ -366,7 +412,8 @@ class OnlineFeatureClient:
             kinds = tuple(key_kind(view, key) for key in view.entities)
             sla = view.spec.sla
             views.append(_ViewPlan(view, tuple(f.name for f in features), kinds,
-                                   view.spec.ttl_delta, sla.freshness_delta if sla else None))
+                                   view.spec.ttl_delta, sla.freshness_delta if sla else None,
+                                   self._streaming(view)))
             refs.extend(f.ref for f in features)
             order.append(name)
             for key, kind in zip(view.entities, kinds, strict=True):
@@ -374,7 +421,8 @@ class OnlineFeatureClient:
         if not views and not request_views:
             raise OnlineRequestError("none of the requested feature views is online")
         plan = _Plan(tuple(views), refs, tuple(entity_kinds), tuple(entity_kinds.values()),
-                     offline, [ref.partition(":")[0] for ref in refs])
+                     offline, [ref.partition(":")[0] for ref in refs],
+                     streams=any(vp.streaming is not None for vp in views))
         if not request_views:
             return plan
         return self._with_request_views(plan, request_views, tuple(order), from_service)
@@ -395,7 +443,8 @@ class OnlineFeatureClient:
                 sla = view.spec.sla
                 chained.append(_ViewPlan(
                     view, tuple(features), tuple(key_kind(view, k) for k in view.entities),
-                    view.spec.ttl_delta, sla.freshness_delta if sla else None))
+                    view.spec.ttl_delta, sla.freshness_delta if sla else None,
+                    self._streaming(view)))
         except FeatureopsError as error:
             raise OnlineRequestError(str(error)) from None
         stored_only = None
@@ -404,8 +453,20 @@ class OnlineFeatureClient:
             refs = [ref for ref in plan.refs if ref.partition(":")[0] not in skipped]
             stored_only = replace(plan, refs=refs, ref_views=[r.partition(":")[0] for r in refs],
                                   offline_views=[*plan.offline_views, *sorted(skipped)])
+        streams = plan.streams or any(vp.streaming is not None for vp in chained)
         return replace(plan, request=request, chained=tuple(chained), view_order=order,
-                       stored_only=stored_only)
+                       stored_only=stored_only, streams=streams)
+
+    def _streaming(self, view: FeatureView) -> Any:
+        """The view's StreamingView, or None when it does not stream."""
+        if view.spec.streaming is None:
+            return None
+        from featureops.streaming.windows import streaming_view  # sqlglot: only if needed
+
+        try:
+            return streaming_view(self.catalog.manifest, view)
+        except FeatureopsError as error:
+            raise OnlineRequestError(str(error)) from None
 
     def _executor(self, view: FeatureView, schema: Any) -> Any:
         """The view's executor, made once per client (its lookups copied once)."""
@@ -437,10 +498,13 @@ class OnlineFeatureClient:
             self._codecs_by_id[id(layout)] = cached
         return cached
 
-    def _view_columns(self, vp: _ViewPlan, snapshot: ViewSnapshot,
-                      now: int) -> list[FeatureColumn]:
+    def _view_columns(self, vp: _ViewPlan, snapshot: ViewSnapshot, now: int,
+                      merged: Any = None) -> list[FeatureColumn]:
         """The columns of one view's features: each record decoded once; the view's
-        entities share one list of timestamps and one of statuses."""
+        entities share one list of timestamps and one of statuses. A streaming view whose
+        stream has started is answered as of ``now`` from both layers instead."""
+        if merged is not None:
+            return merged.columns(vp.features, snapshot, now, vp.freshness)
         count = len(snapshot.records)
         if snapshot.state is None:
             return [_missing(count) for _ in vp.features]
