@@ -233,3 +233,24 @@ def monitored_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory,
                                drift=DriftSpec.parse(MONITORING_DRIFT), progress=False)
     built.dbt("build", "--select", "package:featureops", check=False)
     return built
+
+
+#: The environment variable the session's private Redis Cluster is named by (its nodes).
+CLUSTER_URL_ENV = "FEATUREOPS_TEST_REDIS_CLUSTER_URL"
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private 3-master Redis Cluster for the whole session (stopped by pid at the end);
+    yields the name of the environment variable holding its nodes. Tests that kill a node
+    start their own (tests/redis_cluster.py)."""
+    from tests.redis_cluster import private_cluster
+    from tests.services import require_cluster_tools
+
+    require_cluster_tools()
+    with private_cluster(tmp_path_factory.mktemp("redis-cluster")) as cluster:
+        os.environ[CLUSTER_URL_ENV] = cluster.url
+        try:
+            yield CLUSTER_URL_ENV
+        finally:
+            os.environ.pop(CLUSTER_URL_ENV, None)

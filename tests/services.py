@@ -111,3 +111,13 @@ def require_nats() -> str:
     if problem:
         _unavailable(problem)
     return f"nats://{NATS_HOST}:{NATS_PORT}"
+
+
+def require_cluster_tools() -> None:
+    """redis-server and redis-cli (for a private Redis Cluster), or skip (fail under
+    FEATUREOPS_REQUIRE_SERVICES=1)."""
+    from tests.redis_cluster import cluster_problem
+
+    problem = cluster_problem()
+    if problem:
+        _unavailable(problem)

@@ -50,6 +50,12 @@ class StoreBusyError(StoreUnavailableError):
     and retrying shortly succeeds."""
 
 
+class NodeUnavailableError(StoreUnavailableError):
+    """One node of a clustered store cannot be reached (a Redis Cluster master is down or
+    restarting): the views it serves are unavailable, the others still answer, so the
+    feature server answers 503 for this request without failing the rest."""
+
+
 class MaterializationInProgressError(OnlineStoreError):
     """Another run is building a version of the same view."""
 

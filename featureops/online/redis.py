@@ -8,7 +8,8 @@ with ``MSET`` commands framed in bulk (``redis_protocol``) and sent a batch ahea
 replies (``redis_writes``); the pointer flip, upserts and
 reads are Lua scripts, so each is atomic and a read of several views is one round trip.
 Connection settings come from the environment only (``FEATUREOPS_REDIS_URL``,
-``FEATUREOPS_REDIS_PASSWORD``, ``FEATUREOPS_REDIS_TLS=1``).
+``FEATUREOPS_REDIS_PASSWORD``, ``FEATUREOPS_REDIS_TLS=1``). With ``cluster: true`` the
+same store runs on a Redis Cluster: what changes is in ``redis_cluster``.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from featureops._optional import require
-from featureops.online import redis_scripts
+from featureops.online import redis_cluster, redis_scripts
 from featureops.online.base import (
     BUILD_LOCK_SECONDS,
     MaterializationInProgressError,
+    NodeUnavailableError,
     OnlineStore,
     OnlineStoreError,
     StoreBusyError,
@@ -51,10 +53,14 @@ from featureops.project import project_name
 from featureops.spec import IDENTIFIER_PATTERN
 
 redis = require("redis", extra="redis")
+aioredis = require("redis.asyncio", extra="redis")
 RedisError = redis.exceptions.RedisError
 ResponseError = redis.exceptions.ResponseError
 RedisConnectionError = redis.exceptions.ConnectionError
 RedisTimeoutError = redis.exceptions.TimeoutError
+#: Errors that mean the store (or, on a cluster, one master) cannot answer.
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, redis.exceptions.ClusterDownError,
+               redis.exceptions.TryAgainError, *redis_cluster.CLUSTER_ERRORS)
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 #: Tries of an upsert that finds the live version flipped by a publish under it.
@@ -75,6 +81,9 @@ class RedisOnlineStoreConfig(StoreConfigBase):
     url_env: str = "FEATUREOPS_REDIS_URL"
     password_env: str = "FEATUREOPS_REDIS_PASSWORD"
     tls_env: str = "FEATUREOPS_REDIS_TLS"
+    #: A Redis Cluster (the URL lists one or more startup nodes); also FEATUREOPS_REDIS_CLUSTER=1.
+    cluster: bool = False
+    cluster_env: str = "FEATUREOPS_REDIS_CLUSTER"
     socket_timeout: float = Field(default=2.0, gt=0)
     connect_timeout: float = Field(default=0.5, gt=0)
     mset_chunk: int = Field(default=1000, ge=1, le=100_000)
@@ -101,25 +110,40 @@ class RedisOnlineStore(OnlineStore):
         super().__init__(config, project_dir)
         self.key_prefix = config.key_prefix or default_key_prefix(project_dir)
         url = os.environ.get(config.url_env) or DEFAULT_URL
-        if os.environ.get(config.tls_env, "").lower() in ("1", "true", "yes"):
-            url = re.sub(r"^redis://", "rediss://", url)
+        tls = _flag(os.environ.get(config.tls_env))
+        self.cluster = config.cluster or _flag(os.environ.get(config.cluster_env))
         connection = {"password": os.environ.get(config.password_env) or None,
                       "socket_timeout": config.socket_timeout,
                       "socket_connect_timeout": config.connect_timeout}
+        self._where = "Redis"
         try:
-            self.client = redis.Redis.from_url(url, **connection)
+            redis_cluster.check_config(self.cluster, url)
+            if self.cluster:
+                self._open_cluster(redis_cluster.cluster_kwargs(url, connection, tls))
+            else:
+                self._open_single(re.sub(r"^redis://", "rediss://", url) if tls else url,
+                                  connection)
         except ValueError as error:
             raise OnlineStoreError(f"{config.url_env}: {error}") from None
-        kwargs = self.client.connection_pool.connection_kwargs
-        self._where = (f"Redis at {kwargs.get('host', kwargs.get('path'))}:"
-                       f"{kwargs.get('port', '')}/{kwargs.get('db', 0)}")
         self._scripts = {name: self.client.register_script(getattr(redis_scripts, name))
                          for name in ("READ", "BEGIN", "HEARTBEAT", "MERGE_PUSHED", "PUBLISH",
                                       "PRUNE_PUSHED", "UPSERT", "CREATE_LIVE", "RELEASE")}
         self._states: dict[tuple[str, str], VersionState] = {}
         self._states_lock = threading.Lock()
         self.matrices = MatrixCache()
-        self._async = AsyncReads(self, url, connection)
+
+    def _open_single(self, url: str, connection: dict[str, Any]) -> None:
+        self.client = redis.Redis.from_url(url, **connection)
+        kwargs = self.client.connection_pool.connection_kwargs
+        self._where = (f"Redis at {kwargs.get('host', kwargs.get('path'))}:"
+                       f"{kwargs.get('port', '')}/{kwargs.get('db', 0)}")
+        self._async = AsyncReads(self, lambda: aioredis.Redis.from_url(url, **connection))
+
+    def _open_cluster(self, settings: dict[str, Any]) -> None:
+        self._where = redis_cluster.describe(settings)
+        self.client = self._call(lambda: redis_cluster.open_cluster(settings))
+        self._async = AsyncReads(self, lambda: redis_cluster.open_async_cluster(settings),
+                                 redis_cluster.ping_all_async)
 
     def describe(self) -> str:
         return f"{self._where} (prefix {self.key_prefix})"
@@ -127,17 +151,44 @@ class RedisOnlineStore(OnlineStore):
     def _base(self, view: str) -> str:
         if not IDENTIFIER_PATTERN.fullmatch(view):
             raise ValueError(f"view name {view!r} is not an identifier")
+        if self.cluster:
+            return redis_cluster.view_base(self.key_prefix, view)
         return f"{self.key_prefix}:{view}"
 
+    def view_key(self, view: str, name: str) -> str:
+        """The key ``name`` of a view (``<version>:*``: the SCAN pattern of its records)."""
+        return f"{self._base(view)}:{name}"
+
     def _call(self, action: Callable[[], _T]) -> _T:
-        """Run a Redis call; an unreachable server becomes StoreUnavailableError."""
+        """Run a Redis call; an unreachable server (or master) becomes
+        StoreUnavailableError (NodeUnavailableError)."""
         try:
             return action()
-        except (RedisConnectionError, RedisTimeoutError) as error:
-            raise StoreUnavailableError(f"{self._where} unreachable: {error}") from None
+        except UNREACHABLE as error:
+            raise self.unavailable(error) from None
+
+    def unavailable(self, error: Exception) -> Exception:
+        """The StoreUnavailableError a client error means (a non-Redis error unchanged)."""
+        if self.cluster and isinstance(error, redis_cluster.NODE_ERRORS):
+            return NodeUnavailableError(f"{self._where}: a master is unavailable: {error}")
+        if isinstance(error, UNREACHABLE):
+            return StoreUnavailableError(f"{self._where} unreachable: {error}")
+        if isinstance(error, RedisError):
+            return StoreUnavailableError(f"{self._where}: {error}")
+        return error
+
+    def _script(self, name: str, base: str, args: list[Any]) -> Any:
+        """Run one of the view's scripts (``base`` routes it to the view's slot)."""
+        return self._call(lambda: self._scripts[name](keys=[base], args=[base, *args]))
+
+    def _scan(self, base: str, pattern: str) -> list[bytes]:
+        if self.cluster:
+            return self._call(lambda: list(redis_cluster.scan_slot(self.client, base, pattern)))
+        return self._call(lambda: list(self.client.scan_iter(match=pattern, count=10_000)))
 
     def ping(self) -> None:
-        self._call(self.client.ping)
+        self._call(lambda: redis_cluster.ping_all(self.client) if self.cluster
+                   else self.client.ping())
 
     def close(self) -> None:
         self.client.close()
@@ -151,12 +202,13 @@ class RedisOnlineStore(OnlineStore):
 
     def teardown(self, views: Sequence[str]) -> None:
         for view in views:
-            self._delete_matching(f"{self._base(view)}:*")
+            base = self._base(view)
+            self._delete_matching(base, f"{base}:*")
 
-    def _delete_matching(self, pattern: str) -> int:
+    def _delete_matching(self, base: str, pattern: str) -> int:
         deleted = 0
         batch: list[bytes] = []
-        for key in self._call(lambda: list(self.client.scan_iter(match=pattern, count=10_000))):
+        for key in self._scan(base, pattern):
             batch.append(key)
             if len(batch) >= 10_000:
                 deleted += self._call(lambda b=batch: self.client.unlink(*b))
@@ -170,7 +222,7 @@ class RedisOnlineStore(OnlineStore):
     def begin_version(self, view: str, layout: RecordLayout) -> VersionBuild:
         base = self._base(view)
         version = str(self._call(lambda: self.client.incr(f"{base}:_seq")))
-        taken = self._scripts["BEGIN"](args=[base, version, BUILD_LOCK_SECONDS * 1000,
+        taken = self._script("BEGIN", base, [version, BUILD_LOCK_SECONDS * 1000,
                                              layout.fingerprint])
         if taken != 1:
             raise MaterializationInProgressError(
@@ -187,8 +239,8 @@ class RedisOnlineStore(OnlineStore):
         return build
 
     def heartbeat(self, build: VersionBuild) -> None:
-        alive = self._call(lambda: self._scripts["HEARTBEAT"](
-            args=[self._base(build.view), build.version, BUILD_LOCK_SECONDS * 1000]))
+        alive = self._script("HEARTBEAT", self._base(build.view),
+                             [build.version, BUILD_LOCK_SECONDS * 1000])
         if not alive:
             raise MaterializationInProgressError(
                 f"feature view '{build.view}': the build lock of version {build.version} "
@@ -201,7 +253,9 @@ class RedisOnlineStore(OnlineStore):
         buffers, commands = mset_commands(batch.keys, batch.values, prefix,
                                           self.config.mset_chunk)
         if build.handle is None:
-            build.handle = BulkWriter(self.client.connection_pool, self._where)
+            pool = (redis_cluster.node_pool(self.client, base) if self.cluster
+                    else self.client.connection_pool)
+            build.handle = BulkWriter(pool, self._where)
         self._call(lambda: build.handle.send(buffers, commands))
         build.track(batch)
         self.heartbeat(build)
@@ -220,9 +274,8 @@ class RedisOnlineStore(OnlineStore):
         try:
             self._merge_pushed(build)
             state = new_state(build, end_time, mode, datetime.now(timezone.utc))
-            added = self._call(lambda: self._scripts["PUBLISH"](args=[
-                base, build.version, state.to_json(), build.max_event_micros or -1,
-                fingerprint]))
+            added = self._script("PUBLISH", base, [
+                build.version, state.to_json(), build.max_event_micros or -1, fingerprint])
         except ResponseError as error:
             raise MaterializationInProgressError(
                 f"feature view '{build.view}': version {build.version} lost its build lock "
@@ -233,25 +286,23 @@ class RedisOnlineStore(OnlineStore):
         """Merge the push log into the build a chunk per call, so Redis keeps answering;
         a push acknowledged after its entry was scanned is in the build's journal, which
         PUBLISH replays atomically."""
-        args = [self._base(build.view), build.version, BUILD_LOCK_SECONDS * 1000,
-                build.layout.fingerprint]
-        for added, newest in self._log_chunks("MERGE_PUSHED", args):
+        args = [build.version, BUILD_LOCK_SECONDS * 1000, build.layout.fingerprint]
+        for added, newest in self._log_chunks("MERGE_PUSHED", self._base(build.view), args):
             build.rows += int(added)
             if int(newest) >= 0:
                 build.max_event_micros = max(int(newest), build.max_event_micros or 0)
 
     def _prune_pushed(self, view: str) -> None:
         """Drop push-log entries the live version holds a newer (warehouse) record for."""
-        for _ in self._log_chunks("PRUNE_PUSHED", [self._base(view)]):
+        for _ in self._log_chunks("PRUNE_PUSHED", self._base(view), []):
             pass
 
-    def _log_chunks(self, script: str, args: list[Any]) -> Iterable[list[Any]]:
+    def _log_chunks(self, script: str, base: str, args: list[Any]) -> Iterable[list[Any]]:
         """Run a push-log script over the whole log, one HSCAN chunk per call; yield the
         rest of each reply."""
         cursor: Any = "0"
         while True:
-            cursor, *rest = self._call(lambda c=cursor: self._scripts[script](
-                args=[*args, c, LOG_CHUNK]))
+            cursor, *rest = self._script(script, base, [*args, cursor, LOG_CHUNK])
             yield rest
             if _text(cursor) == "0":
                 return
@@ -260,12 +311,12 @@ class RedisOnlineStore(OnlineStore):
         base = self._base(build.view)
         with contextlib.suppress(OnlineStoreError):  # a refused write: being dropped anyway
             self._finish_writes(build)  # no write of the build may land after the delete
-        self._delete_matching(f"{base}:{build.version}:*")
+        self._delete_matching(base, f"{base}:{build.version}:*")
         self._call(lambda: self.client.delete(
             f"{base}:_state:{build.version}", f"{base}:_journal:{build.version}",
             f"{base}:_layout:{build.version}"))
         self._call(lambda: self.client.srem(f"{base}:_versions", build.version))
-        self._call(lambda: self._scripts["RELEASE"](args=[base, build.version]))
+        self._script("RELEASE", base, [build.version])
 
     def live_state(self, view: str) -> VersionState | None:
         base = self._base(view)
@@ -296,7 +347,7 @@ class RedisOnlineStore(OnlineStore):
             version = member.decode()
             if version in (live, building):
                 continue
-            self._delete_matching(f"{base}:{version}:*")
+            self._delete_matching(base, f"{base}:{version}:*")
             self._call(lambda v=version: self.client.delete(
                 f"{base}:_state:{v}", f"{base}:_stat:{v}", f"{base}:_gen:{v}",
                 f"{base}:_journal:{v}", f"{base}:_layout:{v}"))
@@ -325,13 +376,11 @@ class RedisOnlineStore(OnlineStore):
             live = self._writable_live(view, layout)
             pipe = self.client.pipeline(transaction=True)  # MULTI/EXEC: all batches or none
             for pairs in chunks:
-                self._scripts["UPSERT"](args=[base, live.version, "", *flags, *pairs],
-                                        client=pipe)
+                self._queue_upsert(pipe, base, [live.version, "", *flags, *pairs])
             if end_time is not None:
                 state = VersionState(**{**live.__dict__, "end_time": end_time,
                                         "mode": "incremental"})
-                self._scripts["UPSERT"](args=[base, live.version, state.to_json(), *flags],
-                                        client=pipe)
+                self._queue_upsert(pipe, base, [live.version, state.to_json(), *flags])
             try:
                 replies = self._call(lambda p=pipe: p.execute(raise_on_error=False))
             except ResponseError as error:
@@ -348,6 +397,12 @@ class RedisOnlineStore(OnlineStore):
             f"{UPSERT_ATTEMPTS} times (materializations are publishing); nothing was "
             "written, retry")
 
+    def _queue_upsert(self, pipe: Any, base: str, args: list[Any]) -> None:
+        if self.cluster:
+            redis_cluster.queue_script(pipe, self._scripts["UPSERT"], [base], [base, *args])
+        else:
+            self._scripts["UPSERT"](keys=[base], args=[base, *args], client=pipe)
+
     def _writable_live(self, view: str, layout: RecordLayout) -> VersionState:
         """The live version to upsert into (created when the view has none)."""
         live = self.live_state(view)
@@ -355,8 +410,8 @@ class RedisOnlineStore(OnlineStore):
         if live is None:
             template = new_state(VersionBuild(view, "0", layout), None, "push",
                                  datetime.now(timezone.utc))
-            version = _text(self._call(lambda: self._scripts["CREATE_LIVE"](
-                args=[self._base(view), template.to_json()])))
+            version = _text(self._script("CREATE_LIVE", self._base(view),
+                                         [template.to_json()]))
             live = self.version_state(view, version, fresh=True)
             check_layout(view, live, layout)
         return live
@@ -364,11 +419,18 @@ class RedisOnlineStore(OnlineStore):
     # --- reads ------------------------------------------------------------------------
 
     def read(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[ViewSnapshot]:
-        args = self.read_args(requests)
+        calls = self.read_calls(requests)
         try:
-            replies = self._call(lambda: self._scripts["READ"](args=args))
-        except RedisError as error:
-            raise StoreUnavailableError(f"{self._where}: {error}") from None
+            if len(calls) == 1:
+                (keys, args), = calls
+                replies = self._scripts["READ"](keys=keys, args=args)
+            else:  # a cluster: a READ per view (its slot), pipelined
+                pipe = self.client.pipeline(transaction=False)
+                for keys, args in calls:
+                    redis_cluster.queue_script(pipe, self._scripts["READ"], keys, args)
+                replies = [reply for part in pipe.execute() for reply in part]
+        except (RedisError, *redis_cluster.CLUSTER_ERRORS) as error:
+            raise self.unavailable(error) from None
         for view, version in self.unknown_versions(requests, replies):
             self.version_state(view, version)
         return self.snapshots(requests, replies)
@@ -383,13 +445,14 @@ class RedisOnlineStore(OnlineStore):
     async def close_async(self) -> None:
         await self._async.close()
 
-    def read_args(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[Any]:
-        """ARGV of the READ script."""
-        args: list[Any] = [self.key_prefix, len(requests)]
-        for view, keys in requests:
-            self._base(view)
-            args += [view, len(keys), *keys]
-        return args
+    def read_calls(self, requests: Sequence[tuple[str, Sequence[str]]]
+                   ) -> list[tuple[list[str], list[Any]]]:
+        """(KEYS, ARGV) of the READ calls a lookup takes: one for every view on one node,
+        one per view on a cluster (a script may only touch one slot there)."""
+        views = [(self._base(view), keys) for view, keys in requests]
+        if not self.cluster:
+            return [([], _read_args(views))]
+        return [([base], _read_args([(base, keys)])) for base, keys in views]
 
     def unknown_versions(self, requests: Sequence[tuple[str, Sequence[str]]],
                          replies: Sequence[Any]) -> list[tuple[str, str]]:
@@ -435,10 +498,9 @@ class RedisOnlineStore(OnlineStore):
 
     def scan_records(self, view: str, version: str) -> Iterable[tuple[str, bytes]]:
         """Every (entity key, record) of a version (for the similarity matrix)."""
-        prefix = f"{self._base(view)}:{version}:"
-        keys: list[bytes] = []
-        keys.extend(self._call(lambda: list(self.client.scan_iter(match=prefix + "*",
-                                                                  count=10_000))))
+        base = self._base(view)
+        prefix = f"{base}:{version}:"
+        keys = self._scan(base, prefix + "*")
         for start in range(0, len(keys), 5000):
             chunk = keys[start:start + 5000]
             values = self._call(lambda c=chunk: self.client.mget(c))
@@ -450,6 +512,18 @@ class RedisOnlineStore(OnlineStore):
                      filters: dict[str, Any] | None = None,
                      fresh: bool = True) -> list[tuple[str, float]]:
         return self.matrices.search(self, view, feature, vector, k, filters, fresh)
+
+
+def _read_args(views: Sequence[tuple[str, Sequence[str]]]) -> list[Any]:
+    """ARGV of the READ script: the number of views, then each view's base and keys."""
+    args: list[Any] = [len(views)]
+    for base, keys in views:
+        args += [base, len(keys), *keys]
+    return args
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
 
 
 def _text(value: bytes | str | None) -> str | None:

@@ -1,7 +1,8 @@
 """Lua scripts that make the Redis store's multi-key steps atomic (Redis runs a script
 without interleaving other commands).
 
-Keys of a view live under ``<base> = <prefix>:<view>``:
+Keys of a view live under ``<base> = <prefix>:<view>`` (``{<prefix>:<view>}`` on a Redis
+Cluster: one hash slot per view):
 ``<base>:_ptr`` live version, ``<base>:_seq`` version counter, ``<base>:_building`` build
 lock (expires unless refreshed), ``<base>:_state:<v>`` version state (JSON),
 ``<base>:_versions`` every version id, ``<base>:_stat:<v>`` newest feature timestamp,
@@ -9,7 +10,9 @@ lock (expires unless refreshed), ``<base>:_state:<v>`` version state (JSON),
 fingerprint of a version being built, ``<base>:_journal:<v>`` upserts (pushes and
 incremental runs) of that layout made while <v> was being built, ``<base>:_pushed`` the push
 log (a hash: entity key -> newest pushed record) and ``<base>:_pushed_layout`` the layout
-fingerprint of its records, and ``<base>:<v>:<entity key>`` the records.
+fingerprint of its records, and ``<base>:<v>:<entity key>`` the records. Each script but
+READ gets the base as its one key (KEYS[1], which routes it on a cluster) and again as
+ARGV[1]; READ takes the bases in ARGV (one view per call on a cluster).
 
 A full run merges the push log into its version in chunks (MERGE_PUSHED) before PUBLISH;
 a push acknowledged during or after that scan is in the build's journal, which PUBLISH
@@ -39,14 +42,13 @@ local function raise_stat(stat_key, value)
 end
 """
 
-#: ARGV: prefix, number of views, then per view: name, number of keys, keys...
+#: ARGV: number of views, then per view: base, number of keys, keys...
 #: Returns per view: false (never materialized) or {version, newest timestamp, records}.
 READ = """
-local prefix = ARGV[1]
 local out = {}
-local i = 3
-for v = 1, tonumber(ARGV[2]) do
-  local base = prefix .. ':' .. ARGV[i]
+local i = 2
+for v = 1, tonumber(ARGV[1]) do
+  local base = ARGV[i]
   local n = tonumber(ARGV[i + 1])
   i = i + 2
   local version = redis.call('GET', base .. ':_ptr')

@@ -13,7 +13,8 @@
 - **The circuit**: after the store failed, every call gets 503 at once for
   ``store_retry_seconds``, then the next call tries the store again, so the server recovers
   without a restart. A busy store (StoreBusyError: a write waited for a lock) does not open
-  it: reads still work.
+  it: reads still work. Nor does one unreachable master of a Redis Cluster
+  (NodeUnavailableError): requests for its views get 503, the other views keep answering.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from featureops.online.base import OnlineStore, StoreBusyError, StoreUnavailableError
+from featureops.online.base import (
+    NodeUnavailableError,
+    OnlineStore,
+    StoreBusyError,
+    StoreUnavailableError,
+)
 from featureops.serving.metrics import ServingMetrics
 from featureops.serving.settings import ServingSettings
 
@@ -100,7 +106,8 @@ class StoreCalls:
 
 class _Watch:
     """``with`` around a store call: an unavailable store opens the circuit and sets
-    ``featureops_store_up`` to 0 (a busy one does neither); an answer sets it to 1.
+    ``featureops_store_up`` to 0 (a busy one, or one down master of a cluster, does
+    neither); an answer sets it to 1.
     Stateless, so one instance serves every call and thread."""
 
     def __init__(self, circuit: Circuit, metrics: ServingMetrics) -> None:
@@ -113,6 +120,7 @@ class _Watch:
                  _: object) -> None:
         if kind is None:
             self.metrics.store_up.set(1)
-        elif issubclass(kind, StoreUnavailableError) and not issubclass(kind, StoreBusyError):
+        elif (issubclass(kind, StoreUnavailableError)
+              and not issubclass(kind, (StoreBusyError, NodeUnavailableError))):
             self.circuit.trip(str(error))
             self.metrics.store_up.set(0)

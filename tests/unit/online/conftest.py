@@ -29,24 +29,34 @@ def make_sqlite(tmp_path: Path) -> Iterator[OnlineStore]:
     store.close()
 
 
-def make_redis(tmp_path: Path) -> Iterator[OnlineStore]:
+def make_redis(tmp_path: Path, **settings: object) -> Iterator[OnlineStore]:
     from tests.services import require_redis
 
-    require_redis()
+    if not settings:
+        require_redis()
     prefix = f"fo_test_{uuid.uuid4().hex[:8]}"
-    store = RedisOnlineStore(parse_store_config({"type": "redis", "key_prefix": prefix}),
-                             tmp_path)
+    store = RedisOnlineStore(parse_store_config({"type": "redis", "key_prefix": prefix,
+                                                 **settings}), tmp_path)
     try:
         yield store
     finally:
-        keys = list(store.client.scan_iter(match=f"{prefix}:*", count=10_000))
-        if keys:
-            store.client.delete(*keys)
+        # a cluster's keys are {prefix:view}:...
+        for pattern in (f"{prefix}:*", f"{{{prefix}:*"):
+            for key in list(store.client.scan_iter(match=pattern, count=10_000)):
+                store.client.delete(key)
         store.close()
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+def make_redis_cluster(tmp_path: Path, url_env: str) -> Iterator[OnlineStore]:
+    """A store on the session's private Redis Cluster (``url_env`` names its nodes)."""
+    yield from make_redis(tmp_path, cluster=True, url_env=url_env)
+
+
+@pytest.fixture(params=["sqlite", "redis", "redis-cluster"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OnlineStore]:
+    if request.param == "redis-cluster":
+        yield from make_redis_cluster(tmp_path, request.getfixturevalue("redis_cluster"))
+        return
     creator = make_sqlite if request.param == "sqlite" else make_redis
     yield from creator(tmp_path)
 

@@ -127,7 +127,7 @@ def pushed_entities(store: OnlineStore) -> int:
                                       (VIEW,)).fetchone()
         return count
     if isinstance(store, RedisOnlineStore):
-        return store.client.hlen(f"{store.key_prefix}:{VIEW}:_pushed")
+        return store.client.hlen(store.view_key(VIEW, "_pushed"))
     pytest.fail(f"no push-log probe for {store.name}")
 
 
