@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
@@ -31,7 +31,9 @@ from featureops.online.layout import RecordLayout, layout_from_schema
 from featureops.online.pipeline import encoded, prefetch
 from featureops.online.warehouse import Warehouse, Window, default_end_time
 from featureops.project import Project
-from featureops.streaming.batch_edge import BatchEdges
+
+if TYPE_CHECKING:
+    from featureops.streaming.batch_edge import BatchEdges
 
 Mode = Literal["full", "incremental"]
 DEFAULT_BATCH_SIZE = 65_536
@@ -82,6 +84,10 @@ def materialize(project: Project, *, select: Sequence[str] = (), mode: Mode = "f
     end = to_utc(end_time or default_end_time())
     own_store = store is None
     store = store or open_online_store(project)
+    # imported here: streaming imports the online store, never the other way at import
+    # time (an import cycle otherwise)
+    from featureops.streaming.batch_edge import BatchEdges
+
     edges = BatchEdges(project, store.config)
     try:
         with Warehouse.for_project(project, warehouse) as source, \
