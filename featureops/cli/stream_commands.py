@@ -1,4 +1,4 @@
-"""`featureops stream run|status|publish`: the speed layer's workers and their log
+"""`featureops stream run|status|publish|replay`: the speed layer's workers and their log
 (docs/streaming.md)."""
 
 from __future__ import annotations
@@ -116,6 +116,64 @@ def publish_command(file: Path, project: Project, transport: str | None, source:
     else:
         console().print(f"published {sent['published']} event(s) to {sent['source']} "
                         f"({sent['where']})")
+
+
+@stream.command("replay")
+@project_options
+@_TRANSPORT
+@click.option("--from", "start", default=None,
+              help="Replay what arrived in the log from this time: ISO 8601 (no offset: "
+                   "UTC) or a duration ago (90m, 2d). Required unless --abort.")
+@click.option("--source", "sources", multiple=True,
+              help="Replay only this stream source (repeatable) [default: every source "
+                   "feeding the views].")
+@click.option("--view", "views", multiple=True,
+              help="Rebuild only this streaming view (repeatable) [default: every one].")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=None,
+              help="Messages per batch [default: streaming.batch_size].")
+@click.option("--abort", "abort", default=None, metavar="VERSION",
+              help="Drop the unpublished state version of a replay that was killed (its "
+                   "'building' line names it), with one --view; nothing is replayed.")
+@click.option("--quiet", is_flag=True, help="No progress display; a summary at the end.")
+@json_option
+def replay_command(project: Project, transport: str | None, start: str | None,
+                   sources: tuple[str, ...], views: tuple[str, ...], batch_size: int | None,
+                   abort: str | None, quiet: bool, as_json: bool) -> None:
+    """Rebuild streaming views' state from the retained log (Kappa) into a new version and
+    make it live in one atomic step; on any failure the old version keeps serving.
+
+    Workers may keep running meanwhile: their batches feed the new version too.
+    """
+    from featureops.cli.options import error_console
+    from featureops.streaming import replay
+
+    if abort is not None:
+        if len(views) != 1 or start is not None:
+            raise click.UsageError("--abort VERSION goes with exactly one --view and no --from")
+        replay.abort_replay(project, views[0], abort)
+        console().print(f"{views[0]}: replay version {abort} dropped")
+        return
+    if start is None:
+        raise click.UsageError("give --from (where in the log to replay from)")
+
+    def building(view: str, version: str) -> None:  # stderr: seen even with --json
+        error_console().print(f"{view}: building state version {version}")
+
+    summary = replay.replay_log(project, replay.parse_start(start), transport=transport,
+                                sources=sources, views=views, batch_size=batch_size,
+                                console=None if quiet or as_json else console(),
+                                on_begin=building)
+    if as_json:
+        print_json(summary)
+        return
+    for row in summary["sources"]:
+        lost = ", ".join(f"{k} {v}" for k, v in sorted(row["not_counted"].items()))
+        console().print(f"{row['source']}: {row['messages']} message(s) replayed, "
+                        f"{row['applied']} applied, {row['duplicates']} duplicate(s), "
+                        f"{row['too_late']} too late" + (f"; not counted: {lost}" if lost
+                                                         else ""))
+    for view, version in summary["published"].items():
+        console().print(f"{view}: state version {version} is live")
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

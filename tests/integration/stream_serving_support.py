@@ -5,7 +5,7 @@ online store of either kind on a private file or prefix."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +51,27 @@ def view_rows(build: Any, project: Project) -> tuple[StreamingView, pa.Table, li
                           f"from main.{view.input_model} order by event_at").to_arrow_table()
         dbt_rows = conn.sql(f"select * from main.{VIEW}").to_arrow_table().to_pylist()
     return view, inputs, dbt_rows
+
+
+def served_mismatches(client: Any, view: StreamingView, rows: list[dict]) -> list[tuple]:
+    """(user, time, window, served, dbt's) of each window that a lookup of dbt's row's user
+    as of its time does not serve as dbt's value (averages to 1e-9), present at that
+    instant; an entity not found must have an empty row."""
+    wrong = []
+    for row in rows:
+        at = row["event_at"].replace(tzinfo=timezone.utc)
+        answer = client.get_online_features([VIEW], entities={"user_id": [row["user_id"]]},
+                                            as_of=at).row(0)
+        for window in view.windows:
+            served, expected = answer[f"{VIEW}:{window.name}"], row[window.name]
+            if served.status == "not_found":
+                right = row["transaction_count_30d"] == 0
+            elif (served.event_at, served.status) != (at, "present"):
+                right = False
+            elif window.aggregate == "avg" and expected is not None and served.value is not None:
+                right = abs(served.value - expected) <= 1e-9
+            else:
+                right = served.value == expected
+            if not right:
+                wrong.append((row["user_id"], at, window.name, served, expected))
+    return wrong
