@@ -58,6 +58,7 @@ from featureops.serving.limits import BodySizeLimit
 from featureops.serving.log import log_dir
 from featureops.serving.log_pipe import ServingLogPipe
 from featureops.serving.metrics import MetricsMiddleware, ServingMetrics
+from featureops.serving.metrics_streams import watch_streams
 from featureops.serving.models import (
     ErrorResponse,
     FeaturesRequest,
@@ -115,6 +116,7 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
                              StoreCalls(client.store, settings, metrics))
 
     alerts = served_value_alerts(project, metrics.values)  # invalid settings fail here
+    streams = watch_streams(project, client, metrics.registry)  # freshness of streamed views
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
@@ -132,6 +134,8 @@ def create_app(project: Project, *, client: OnlineFeatureClient | None = None,
         finally:
             if alerting:
                 alerting.cancel()
+            if streams:
+                streams.close()
             await context.store_calls.close()
             if context.log:  # a clean stop writes every response handed over
                 await context.log.close()
