@@ -117,8 +117,10 @@ def cluster_problem() -> str | None:
 
 
 @contextmanager
-def private_cluster(directory: Path) -> Iterator[PrivateRedisCluster]:
-    cluster = PrivateRedisCluster(directory)
+def private_cluster(directory: Path, extra: tuple[str, ...] = ()
+                    ) -> Iterator[PrivateRedisCluster]:
+    """A started cluster (``extra``: more redis-server settings), stopped on exit."""
+    cluster = PrivateRedisCluster(directory, extra=extra)
     try:
         cluster.start()
         yield cluster
