@@ -64,7 +64,7 @@ def _sqlite_size(store: Any, view: str, version: str, redis_prefix: str) -> View
 def _redis_size(store: Any, view: str, version: str, rows: int) -> ViewSize:
     if not IDENTIFIER_PATTERN.fullmatch(view):  # no glob characters in the pattern
         raise ValueError(f"view name {view!r} is not an identifier")
-    pattern = f"{store.key_prefix}:{view}:{version}:*"  # the prefix is validated by config
+    pattern = store.view_key(view, f"{version}:*")  # {prefix:view}:... on a Redis Cluster
     client = store.client
     keys: list[bytes] = []
     for key in client.scan_iter(match=pattern, count=1000):

@@ -158,3 +158,17 @@ def test_the_cluster_flag_can_come_from_the_environment(tmp_path: Path, monkeypa
         assert len(store.client.get_primaries()) == 3  # found from one startup node
     finally:
         store.close()
+
+
+def test_advise_measures_a_view_on_the_cluster(cluster_store) -> None:
+    from featureops.advise.store_sizes import measure_sizes
+
+    ids = IDS[:100]  # under advise's sample of 200 keys: every record is measured
+    build(cluster_store, sample_table(ids, day=10))
+    (size,) = measure_sizes(cluster_store, ["feat_test__users"], cluster_store.key_prefix)
+    keys = [encode_key([i]) for i in ids]
+    (snapshot,) = cluster_store.read([("feat_test__users", keys)])
+    sizes = [len(r) + len(k) for r, k in zip(snapshot.records, keys, strict=True)]
+    assert (size.entities, size.why) == (len(ids), "")
+    assert size.record_bytes == pytest.approx(sum(sizes) / len(sizes))
+    assert size.redis_bytes > size.record_bytes
