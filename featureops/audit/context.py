@@ -7,14 +7,18 @@ schema in featureops.spec would refuse outright.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from featureops.lineage.graph import LineageGraph, featureops_block, owner_of
 from featureops.manifest import DataTest, Exposure, Manifest, Node
+
+if TYPE_CHECKING:
+    from featureops.bundles.bundle import Bundle
 
 
 def as_date(value: Any) -> date | None | str:
@@ -74,11 +78,14 @@ class AuditContext:
 
     def __init__(self, manifest: Manifest, *, today: date,
                  packages: frozenset[str] | None = None,
-                 lineage: LineageGraph | None = None) -> None:
+                 lineage: LineageGraph | None = None,
+                 bundles_dir: Path | None = None) -> None:
         self.manifest = manifest
         self.today = today
         self.packages = packages or frozenset({manifest.project_name})
         self._lineage = lineage
+        self.bundles_dir = bundles_dir  # model bundles (featureops.bundles); None: none
+        self._live_hashes: dict[str, str | None] = {}
 
     @property
     def lineage(self) -> LineageGraph:
@@ -122,6 +129,23 @@ class AuditContext:
 
     def tests_on(self, unique_id: str) -> list[DataTest]:
         return self.manifest.tests_for(unique_id)
+
+    @cached_property
+    def bundles(self) -> list[Bundle]:
+        """The readable model bundles in ``bundles_dir``."""
+        if self.bundles_dir is None:
+            return []
+        from featureops.bundles.check import BundleIndex
+
+        return BundleIndex(self.bundles_dir).all()
+
+    def live_view_hashes(self, views: Iterable[str]) -> dict[str, str | None]:
+        """Definition hashes of feature views in this manifest, as bundles record them."""
+        from featureops.bundles.check import live_view_hashes
+
+        missing = [view for view in views if view not in self._live_hashes]
+        self._live_hashes.update(live_view_hashes(self.manifest, missing))
+        return self._live_hashes
 
 
 def is_production(exposure: Exposure) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from featureops.audit.config import AuditConfig
@@ -62,13 +63,15 @@ class AuditReport:
 
 def run_audit(manifest: Manifest, config: AuditConfig | None = None, *, today: date,
               registry: RuleRegistry | None = None, lineage: LineageGraph | None = None,
-              only: tuple[str, ...] = ()) -> AuditReport:
-    """Evaluate every enabled rule (or only the ``only`` ids) on the audited packages."""
+              only: tuple[str, ...] = (), bundles_dir: Path | None = None) -> AuditReport:
+    """Evaluate every enabled rule (or only the ``only`` ids) on the audited packages;
+    ``bundles_dir``: the model bundles the bundle rules check (none without it)."""
     config = config or AuditConfig()
     registry = registry or RuleRegistry.with_namespaces(config.rule_namespaces)
     config.check_against(registry)
     packages, notes = _packages(manifest, config)
-    context = AuditContext(manifest, today=today, packages=packages, lineage=lineage)
+    context = AuditContext(manifest, today=today, packages=packages, lineage=lineage,
+                           bundles_dir=bundles_dir)
     report = AuditReport(manifest.project_name, manifest.path, today, tuple(sorted(packages)),
                          [], [], notes=notes)
     for rule in registry:

@@ -69,8 +69,10 @@ def audit(fmt: str, out: str | None, only: tuple[str, ...], packages: tuple[str,
     unknown = [r for r in only if r not in registry]
     if unknown:
         raise click.UsageError(f"unknown rule(s): {', '.join(unknown)} (see --list-rules)")
+    from featureops.bundles.check import bundles_root
+
     report = run_audit(manifest, config, today=_today(as_of), registry=registry,
-                       lineage=lineage, only=only)
+                       lineage=lineage, only=only, bundles_dir=bundles_root(project))
     if out:
         from featureops.files import write_text_atomic
 

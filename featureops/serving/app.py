@@ -30,9 +30,9 @@ import inspect
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -71,6 +71,9 @@ from featureops.serving.openapi import BEARER, SECURED, complete_openapi
 from featureops.serving.settings import ServingSettings, configured_tokens, load_serving_settings
 from featureops.serving.store_calls import StoreCalls
 
+if TYPE_CHECKING:
+    from featureops.bundles.check import BundleChecks
+
 ROUTER_ENTRY_POINTS = "featureops.routers"
 logger = logging.getLogger(__name__)
 RouterFactory = Callable[["ServingContext"], APIRouter]
@@ -89,6 +92,13 @@ class ServingContext:
     log: ServingLogPipe | None
     tokens: tuple[str, ...]
     store_calls: StoreCalls
+    #: Model bundles requests name (featureops.serving.bundled), checked once each.
+    bundles: BundleChecks = field(init=False)
+
+    def __post_init__(self) -> None:
+        from featureops.bundles.check import BundleChecks, bundles_root
+
+        self.bundles = BundleChecks(self.project, bundles_root(self.project, self.settings))
 
 
 class ORJSONResponse(JSONResponse):
@@ -222,7 +232,10 @@ def _core_router(context: ServingContext) -> APIRouter:
                  openapi_extra={**_body_schema(FeaturesRequest), **bearer},
                  responses={200: {"model": FeaturesResponse},
                             400: _answer("Not JSON, unknown feature or view, view not online, "
-                                         "bad entity keys or as_of")})
+                                         "bad entity keys or as_of"),
+                            404: _answer("Unknown bundle"),
+                            409: _answer("The bundle's feature definitions changed since it "
+                                         "was built (the features named)")})
     async def features(request: Request) -> Response:
         # requests reach FeaturesFastPath first; this handler serves the same answer to
         # anything that mounts the router without it

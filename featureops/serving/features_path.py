@@ -88,6 +88,12 @@ async def answer_features(context: ServingContext, body: bytes) -> bytes:
     values and hands it to the serving log."""
     request: FeaturesRequest = parse_body(body, FeaturesRequest)
     check_entities(request, context.settings.max_entities)
+    if request.bundle is not None:
+        from featureops.serving.bundled import answer_bundle
+
+        return await answer_bundle(context, request)
+    if request.preprocess:
+        raise HTTPException(400, detail="preprocess needs a bundle")
     answer = await context.store_calls.lookup(lambda: context.client.get_online_columns_async(
         request.features, request.service_name, request.entities, request.as_of))
     context.metrics.count_columns(answer)

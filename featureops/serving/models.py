@@ -40,6 +40,13 @@ class FeaturesRequest(BaseModel):
     as_of: StrictDatetime | None = Field(
         default=None, description="Evaluate ttl and freshness as of this time instead of "
         "now (RFC 3339; no time zone means UTC).")
+    bundle: StrictStr | None = Field(
+        default=None, max_length=100, examples=["bd-3f2a9c0e51d4b7a8"],
+        description="A model bundle id (featureops bundle), instead of features or "
+        "exposure: the bundle's features in its order; 404 for an unknown bundle, 409 "
+        "(naming the features) when their definitions changed since it was built.")
+    preprocess: StrictBool = Field(default=False, description="With bundle: apply the "
+                                   "bundle's preprocessing to the values.")
 
     @property
     def service_name(self) -> str | None:

@@ -51,6 +51,10 @@ class ServingSettings(BaseModel):
         default=False, description="FastAPI's native OpenTelemetry spans, metrics and logs "
         "(with an OpenTelemetry SDK provider configured); off, FastAPI does not look for "
         "providers on every request (about 10 µs each). /metrics is always on.")
+    bundles_dir: str | None = Field(
+        default=None, description="Folder of the model bundles requests may name "
+        "('bundle': ID), relative to the project; default 'bundles'. "
+        "FEATUREOPS_BUNDLES_DIR overrides it.")
     routers: list[str] = Field(default_factory=list,
                                description="Extra routers: 'package.module:factory'.")
 

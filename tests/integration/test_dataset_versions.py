@@ -5,6 +5,8 @@ was built from (docs/reproducibility.md)."""
 from __future__ import annotations
 
 import json
+import math
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -282,37 +284,50 @@ def pq_column(path: Path, column: str) -> list[float]:
             if v is not None]
 
 
-@pytest.mark.slow
-def test_one_changed_feature_sql(duckdb_build, registry, first, tmp_path) -> None:
-    """feat_user__profile's SQL edited and the view rebuilt (in a copy of the project and
-    warehouse): a new version whose diff names that view, shows the edited line, and the
-    one column it changes."""
+@pytest.fixture(scope="module")
+def edited_build(duckdb_build, tmp_path_factory) -> tuple[Path, Path, Path]:
+    """feat_user__profile's SQL edited and the view rebuilt, in a copy of the project and
+    of the warehouse: (project, manifest, warehouse)."""
     import shutil
 
     from featureops.dbt_runner import run_dbt
     from tests.conftest import copy_project, edit_file
 
-    path, version = first
-    project = copy_project(tmp_path / "project")
+    work = tmp_path_factory.mktemp("edited")
+    project = copy_project(work / "project")
     edit_file(project / "models" / "features" / "user" / "feat_user__profile.sql",
               "        users.credit_limit_usd\n",
               "        users.credit_limit_usd * 2 as credit_limit_usd\n")
-    warehouse = tmp_path / "warehouse" / duckdb_build.duckdb_path.name
+    warehouse = work / "warehouse" / duckdb_build.duckdb_path.name  # same relation names
     warehouse.parent.mkdir()
     shutil.copy(duckdb_build.duckdb_path, warehouse)
-    target = tmp_path / "target"
+    target = work / "target"
     env = {**duckdb_build.env, "FEATUREOPS_DUCKDB_PATH": str(warehouse)}
     for args in (["run", "--select", "feat_user__profile"], ["compile"]):
         run_dbt([*args, "--target-path", str(target), "--vars", duckdb_build.vars_arg],
                 project, env=env)
-    out = tmp_path / "edited.parquet"
+    return project, target / "manifest.json", warehouse
+
+
+@pytest.fixture(scope="module")
+def edited_set(edited_build, registry, tmp_path_factory) -> Path:
+    project, manifest, warehouse = edited_build
+    out = tmp_path_factory.mktemp("edited_set") / "edited.parquet"
     result = CliRunner().invoke(cli, [
         "training-set", "--spine", SPINE, "--exposure", EXPOSURE, "--timestamp-column",
         "event_at", "--full-feature-names", "--label", "is_fraud", "--registry", str(registry),
-        "--out", str(out), "--project-dir", str(project), "--manifest",
-        str(target / "manifest.json"), "--warehouse", str(warehouse)])
+        "--out", str(out), "--project-dir", str(project), "--manifest", str(manifest),
+        "--warehouse", str(warehouse)])
     assert result.exit_code == 0, result.output
-    diff = diff_json(duckdb_build, registry, version["version"], str(out))
+    return out
+
+
+@pytest.mark.slow
+def test_one_changed_feature_sql(duckdb_build, registry, first, edited_set) -> None:
+    """A new version whose diff names that view, shows the edited line, and the one
+    column it changes."""
+    _, version = first
+    diff = diff_json(duckdb_build, registry, version["version"], str(edited_set))
     assert diff["components"] == {"content": True, "spine": False, "definition": True,
                                   "contracts": False}
     [view] = diff["definitions"]["views_changed"]
@@ -380,3 +395,214 @@ def test_bundle_of_the_fraud_model(duckdb_build, registry, first, tmp_path, caps
                 str(duckdb_build.manifest_path)])
     err = capsys.readouterr().err
     assert code == 2 and "feat_user__profile__card_tier" in err and len(err.splitlines()) == 1
+
+
+def make_bundle(build_args: list[str], registry: Path, version: str, out: Path,
+                spec: Path | None = None) -> str:
+    result = CliRunner().invoke(cli, [
+        "bundle", "--exposure", EXPOSURE, "--dataset", version, "--out", str(out),
+        "--registry", str(registry), "--format", "json", *build_args,
+        *(["--preprocessing", str(spec)] if spec else [])])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["bundle"]
+
+
+REQUEST_FIELDS = ("transaction_id", "user_id", "merchant_id", "event_at", "amount",
+                  "currency_code", "channel", "device_type", "transaction_country_code")
+
+
+def current_training_rows(build, path: Path, count: int) -> tuple[datetime, list[dict]]:
+    """(T, rows): T the training set's last prediction time, and ``count`` of its rows
+    whose stored views' latest rows at their own time are still the latest at T (what an
+    online store materialized as of T holds), with the request-time view's fields."""
+    at = f"read_parquet('{path}')"
+    latest = [f"(select max(v.event_at) from {view} as v where v.{key} = s.{key} "
+              "and v.event_at <= {t})" for view, key in (
+                  ("feat_user__spend_windows", "user_id"), ("feat_user__profile", "user_id"),
+                  ("feat_merchant__risk_windows", "merchant_id"),
+                  ("feat_merchant__profile", "merchant_id"))]
+    with duckdb.connect(str(build.duckdb_path), read_only=True) as conn:
+        [(end,)] = conn.execute(f"select max(event_at) from {at}").fetchall()
+        cursor = conn.execute(f"""
+            select s.*, r.amount, r.currency_code, r.channel, r.device_type,
+                r.transaction_country_code
+            from {at} as s
+            inner join int_transactions__requests as r using (transaction_id)
+            where {' and '.join(f"{q.format(t='s.event_at')} is not distinct from "
+                                f"{q.format(t=repr(str(end)) + '::timestamp')}"
+                                for q in latest)}
+                -- users with a profile online at T: for the others the served is_foreign
+                -- is null, dbt's is not (chained features: test_request_time.py)
+                and s.user_id in (
+                    select user_id from feat_user__profile
+                    where event_at between {repr(str(end))}::timestamp - interval 3650 day
+                        and {repr(str(end))}::timestamp)
+            order by hash(s.transaction_id) limit {count}""")
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return end.replace(tzinfo=timezone.utc), rows
+
+
+def same_number(served, trained, request_time: bool) -> bool:
+    if request_time and isinstance(trained, float) and isinstance(served, float):
+        # computed per request in Python, in the warehouse by DuckDB (docs/request-time.md)
+        return math.isclose(served, trained, rel_tol=0, abs_tol=1e-12)
+    numbers = (int, float)
+    if all(isinstance(v, numbers) and not isinstance(v, bool) for v in (served, trained)):
+        return served == trained  # a bucket is 1 served, 1.0 in a column pandas widened
+    return served == trained and type(served) is type(trained)
+
+
+def served_columns(response) -> dict[str, list]:
+    body = response.json()
+    return {name: column["values"] for name, column in
+            zip(body["metadata"]["feature_names"], body["results"], strict=True)}
+
+
+@pytest.mark.slow
+def test_the_server_checks_bundles(duckdb_build, registry, first, edited_build, edited_set,
+                                   monkeypatch, tmp_path) -> None:
+    """Through a bundle, the server answers the bundle's features in its order with the
+    training set's values for the same entities and times, and preprocessed exactly as
+    featureops.bundles.apply preprocesses the training rows; the log keeps the raw values.
+    After feat_user__profile's SQL is edited and rebuilt: 409 naming exactly that view's
+    features (also when the manifest changes under a running server), and a bundle of the
+    rebuilt version is accepted again."""
+    import pyarrow.parquet as pq
+    from fastapi.testclient import TestClient
+
+    from featureops.bundles import apply, read_bundle
+    from featureops.bundles.online import get_bundle_features
+    from featureops.online import materialize
+    from featureops.online.sdk import OnlineFeatureClient
+    from featureops.project import Project
+    from featureops.serving.app import create_app
+    from featureops.serving.settings import ServingSettings
+    from tests.integration.online_support import drop_prefix, project_for, store_for
+
+    path, version = first
+    bundles = tmp_path / "bundles"
+    monkeypatch.setenv("FEATUREOPS_BUNDLES_DIR", str(bundles))
+    spec = tmp_path / "spec.yml"
+    spec.write_text(BUNDLE_SPEC)
+    original = ["--project-dir", str(duckdb_build.project_dir), "--manifest",
+                str(duckdb_build.manifest_path)]
+    bundle_id = make_bundle(original, registry, version["version"], bundles / "fraud", spec)
+    bundle = read_bundle(bundles / "fraud")
+    end, rows = current_training_rows(duckdb_build, path, 40)
+    assert len(rows) == 40
+    entities = {name: [r[name] for r in rows] for name in REQUEST_FIELDS}
+    entities["event_at"] = [r["event_at"].replace(tzinfo=timezone.utc).isoformat()
+                            for r in rows]
+    request = {"bundle": bundle_id, "as_of": end.isoformat(), "entities": entities}
+    log_dir = tmp_path / "serving_log"
+    settings = ServingSettings(log_dir=str(log_dir))
+    store, _ = store_for("sqlite", tmp_path)
+    project = project_for(duckdb_build, monkeypatch)
+    materialize(project, store=store, end_time=end, progress=False)
+    client = OnlineFeatureClient(project, store=store)
+    try:
+        with TestClient(create_app(project, client=client, settings=settings,
+                                   tokens=())) as http:
+            raw = http.post("/features", json=request)
+            processed = http.post("/features", json={**request, "preprocess": True})
+            errors = [http.post("/features", json=body).status_code for body in (
+                {**request, "exposure": EXPOSURE}, {**request, "bundle": "bd-0000"},
+                {"features": [bundle.features[0].reference], "entities": entities,
+                 "preprocess": True})]
+        sdk = get_bundle_features(client, bundles / "fraud", entities, end, preprocess=True)
+        assert raw.status_code == 200 and processed.status_code == 200, raw.text
+        assert errors == [400, 404, 400]
+        references = [f.reference for f in bundle.features]
+        assert raw.json()["metadata"]["feature_names"][-len(references):] == references
+        assert raw.json()["metadata"]["service"] == EXPOSURE
+        served, preprocessed = served_columns(raw), served_columns(processed)
+        frame = pq.read_table(path).to_pandas().set_index("transaction_id").loc[
+            entities["transaction_id"]].reset_index()
+        expected = apply(bundle, frame)
+        for f in bundle.features:
+            request_time = f.view == "feat_transaction__context"
+            for i, row in enumerate(rows):
+                assert same_number(served[f.reference][i], row[f.column], request_time), (
+                    f.reference, row["transaction_id"], served[f.reference][i], row[f.column])
+                truth = expected.at[i, f.column]
+                truth = truth.item() if hasattr(truth, "item") else truth  # NumPy scalar
+                truth = None if isinstance(truth, float) and truth != truth else truth
+                assert same_number(preprocessed[f.reference][i], truth, request_time), (
+                    f.reference, row["transaction_id"])
+        assert sdk.to_dict() == {name: values for name, values in preprocessed.items()}
+        changed = [f.reference for f in bundle.features if f.column in bundle.preprocessing]
+        assert all(served[ref] != preprocessed[ref] for ref in changed)
+        # the serving log holds what the store served, not the model's inputs
+        logged = duckdb.connect().execute(
+            f"select value_text from read_parquet('{log_dir}/*.parquet') where request_id = ?"
+            " and feature = 'card_tier' order by entity_key",
+            [processed.json()["request_id"]]).fetchall()
+        assert sorted(str(v) for (v,) in logged) == sorted(
+            str(v) for v in served["feat_user__profile:card_tier"])
+
+        edited_project, edited_manifest, _ = edited_build
+        edited = Project.locate(edited_project, edited_manifest)
+        profile = [f.reference for f in bundle.features if f.view == "feat_user__profile"]
+        with TestClient(create_app(edited, client=client, settings=settings,
+                                   tokens=())) as http:
+            refused = http.post("/features", json=request)
+            assert refused.status_code == 409, refused.text
+            assert refused.json()["detail"].split("built: ")[1].split(";")[0] == \
+                ", ".join(profile)
+            rebuilt = read_file_version(edited_set).version
+            rebundled = make_bundle(["--project-dir", str(edited_project), "--manifest",
+                                     str(edited_manifest)], registry, rebuilt,
+                                    bundles / "fraud-v2")
+            accepted = http.post("/features", json={**request, "bundle": rebundled})
+        assert accepted.status_code == 200, accepted.text
+
+        # the manifest replaced under a running server: the bundle is checked again
+        moving = tmp_path / "target" / "manifest.json"
+        moving.parent.mkdir()
+        moving.write_bytes(duckdb_build.manifest_path.read_bytes())
+        app = create_app(Project.locate(duckdb_build.project_dir, moving), client=client,
+                         settings=settings, tokens=())
+        app.state.context.bundles.recheck_seconds = 0  # look at the manifest every time
+        with TestClient(app) as http:
+            before = http.post("/features", json=request).status_code
+            moving.write_bytes(edited_manifest.read_bytes())
+            after = http.post("/features", json=request)
+        assert (before, after.status_code) == (200, 409), after.text
+    finally:
+        client.close()
+        drop_prefix(store)
+
+
+def test_audit_reports_bundles_of_changed_definitions(duckdb_build, registry, first,
+                                                      edited_build, monkeypatch, tmp_path,
+                                                      capsys) -> None:
+    """bundle_definitions_changed: silent while the bundle's definitions are the live
+    ones; after feat_user__profile's SQL changed, one error on the exposure naming the
+    bundle and exactly that view's features."""
+    from featureops.bundles import read_bundle
+
+    _, version = first
+    bundles = tmp_path / "bundles"
+    monkeypatch.setenv("FEATUREOPS_BUNDLES_DIR", str(bundles))
+    bundle_id = make_bundle(["--project-dir", str(duckdb_build.project_dir), "--manifest",
+                             str(duckdb_build.manifest_path)], registry, version["version"],
+                            bundles / "fraud")
+    profile = [f.reference for f in read_bundle(bundles / "fraud").features
+               if f.view == "feat_user__profile"]
+    edited_project, edited_manifest, _ = edited_build
+    reports = []
+    for project, manifest in ((duckdb_build.project_dir, duckdb_build.manifest_path),
+                              (edited_project, edited_manifest)):
+        code = run(["audit", "--rule", "bundle_definitions_changed", "--format", "json",
+                    "--project-dir", str(project), "--manifest", str(manifest)])
+        reports.append((code, json.loads(capsys.readouterr().out)))
+    (clean_code, clean), (stale_code, stale) = reports
+    assert clean_code == 0 and clean["findings"] == []
+    assert [r["checked"] for r in clean["rules"]] == [2]  # both ml exposures
+    assert stale_code == 1
+    [finding] = stale["findings"]
+    assert (finding["name"], finding["severity"]) == (EXPOSURE, "error")
+    assert finding["message"] == (
+        f"bundle {bundle_id} (dataset {version['version']}): feat_user__profile changed "
+        f"({len(profile)} feature(s): {', '.join(profile)})")

@@ -1,0 +1,210 @@
+"""A bundle's features against the live definitions: which changed since it was built.
+
+A feature still matches when its view's definition, computed from a manifest exactly as a
+dataset version records it (featureops.datasets.definitions, from the view's
+``meta.featureops`` as the join macro reads it), hashes as the bundle says. The server
+(featureops.serving.bundled), the SDK (featureops.bundles.online) and the audit rule
+``bundle_definitions_changed`` all ask this module.
+
+Bundles are found by id in a bundles folder (:func:`bundles_root`): any ``bundle.json``
+below it, indexed by file so a new bundle is found without rereading the others.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from featureops.bundles.bundle import BUNDLE_FILE, Bundle, read_bundle, view_definition_hash
+from featureops.bundles.errors import BundleError, BundleNotFoundError
+from featureops.exceptions import FeatureopsError
+from featureops.manifest import Manifest
+
+if TYPE_CHECKING:
+    from featureops.project import Project
+    from featureops.serving.settings import ServingSettings
+
+BUNDLES_ENV = "FEATUREOPS_BUNDLES_DIR"
+#: How long a check stands before the manifest file is looked at again (a stat).
+RECHECK_SECONDS = 1.0
+logger = logging.getLogger(__name__)
+
+
+def bundles_root(project: Project, settings: ServingSettings | None = None) -> Path:
+    """``FEATUREOPS_BUNDLES_DIR``, else the ``serving.bundles_dir`` setting (relative to
+    the project), else ``<project>/bundles``."""
+    if settings is None:
+        from featureops.serving.settings import load_serving_settings
+
+        settings = load_serving_settings(project)
+    configured = os.environ.get(BUNDLES_ENV) or settings.bundles_dir
+    return project.project_dir / (configured or "bundles")  # an absolute path stays one
+
+
+def live_view_hashes(manifest: Manifest, views: Iterable[str]) -> dict[str, str | None]:
+    """Per view, the hash of its definition in ``manifest`` (None: not a feature view)."""
+    from featureops.datasets.definitions import view_definitions
+    from featureops.lineage.graph import featureops_block
+
+    out: dict[str, str | None] = {}
+    for name in views:
+        try:
+            node = manifest.find_model(name)
+        except FeatureopsError:
+            node = None
+        block = featureops_block(node) if node is not None else {}
+        if block.get("kind") != "feature_view":
+            out[name] = None
+            continue
+        # the descriptor resolve_feature_views gives the training set (its raw meta)
+        [definition], _ = view_definitions(manifest, [{
+            "name": name, "unique_id": node.unique_id,
+            "entities": list(block.get("entities") or []),
+            "timestamp": block.get("timestamp"),
+            "created_timestamp": block.get("created_timestamp"),
+            "ttl": block.get("ttl"), "features": []}])
+        out[name] = view_definition_hash(definition)
+    return out
+
+
+def changed_features(bundle: Bundle, live: dict[str, str | None]) -> list[str]:
+    """The bundle's features whose view's live definition differs from the bundle's."""
+    return [f.reference for f in bundle.features if live.get(f.view) != f.definition_hash]
+
+
+def definition_changes(bundle: Bundle, manifest: Manifest) -> list[str]:
+    return changed_features(bundle, live_view_hashes(manifest, {f.view for f in
+                                                                bundle.features}))
+
+
+class BundleIndex:
+    """Bundle folders under ``root`` by id. A lookup of an id not seen yet looks at the
+    folder again, reading only the ``bundle.json`` files that are new or changed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._files: dict[Path, tuple[tuple[int, int], str | None]] = {}
+
+    def find(self, bundle_id: str) -> Bundle:
+        """The bundle, verified (an edited one is a BundleError naming its file)."""
+        for attempt in range(2):
+            if attempt:
+                self.rescan()
+            for path, (_, found) in list(self._files.items()):
+                if found == bundle_id and path.is_file():
+                    bundle = read_bundle(path.parent)
+                    if bundle.id == bundle_id:  # not replaced since it was indexed
+                        return bundle
+        raise BundleNotFoundError(f"unknown bundle '{bundle_id}': none in the bundles folder "
+                                  f"({self.root.name}/; FEATUREOPS_BUNDLES_DIR or "
+                                  "serving.bundles_dir)")
+
+    def all(self) -> list[Bundle]:
+        """Every readable bundle (an unreadable one is skipped: the server names it when
+        it is asked for)."""
+        self.rescan()
+        bundles = []
+        for path, (_, found) in sorted(self._files.items()):
+            if found is not None:
+                try:
+                    bundles.append(read_bundle(path.parent))
+                except BundleError as error:
+                    logger.warning("%s", error)
+        return bundles
+
+    def rescan(self) -> None:
+        files: dict[Path, tuple[tuple[int, int], str | None]] = {}
+        if self.root.is_dir():
+            for path in self.root.rglob(BUNDLE_FILE):
+                try:
+                    status = path.stat()
+                except OSError:
+                    continue
+                stamp = (status.st_mtime_ns, status.st_size)
+                known = self._files.get(path)
+                files[path] = known if known and known[0] == stamp else (stamp, _id_of(path))
+        self._files = files
+
+
+def _id_of(path: Path) -> str | None:
+    try:
+        found = json.loads(path.read_text(encoding="utf-8")).get("bundle")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return found if isinstance(found, str) else None
+
+
+@dataclass(frozen=True)
+class CheckedBundle:
+    bundle: Bundle
+    changed: tuple[str, ...]
+
+
+class BundleChecks:
+    """Bundles by id, each read and checked once, and checked again when the manifest
+    file changes (dbt wrote new definitions under a running server).
+
+    :meth:`cached` is for the event loop: a dict lookup, None when the bundle is not
+    checked yet or its check is older than ``recheck_seconds``; :meth:`get` reads files
+    and may load a manifest, so it runs on a worker thread.
+    """
+
+    def __init__(self, project: Project, root: Path,
+                 recheck_seconds: float = RECHECK_SECONDS) -> None:
+        self.project = project
+        self.index = BundleIndex(root)
+        self.recheck_seconds = recheck_seconds
+        self._checked: dict[str, CheckedBundle] = {}
+        self._manifest: Manifest | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self._looked_at = -float("inf")  # monotonic time of the last stat
+        self._lock = threading.Lock()
+
+    def cached(self, bundle_id: str) -> CheckedBundle | None:
+        if time.monotonic() - self._looked_at >= self.recheck_seconds:
+            return None
+        return self._checked.get(bundle_id)
+
+    def get(self, bundle_id: str) -> CheckedBundle:
+        with self._lock:
+            manifest = self._current_manifest()
+            found = self._checked.get(bundle_id)
+            if found is None:
+                bundle = self.index.find(bundle_id)
+                found = self._checked[bundle_id] = CheckedBundle(
+                    bundle, tuple(definition_changes(bundle, manifest)))
+            return found
+
+    def _current_manifest(self) -> Manifest:
+        now = time.monotonic()
+        if self._manifest is not None and now - self._looked_at < self.recheck_seconds:
+            return self._manifest
+        stamp = _stamp(self.project.manifest_path)
+        if self._manifest is None:
+            self._manifest = self.project.manifest  # what the server loaded at start
+        elif stamp != self._stamp and stamp is not None:
+            from featureops.manifest import load_manifest
+
+            try:
+                self._manifest = load_manifest(self.project.manifest_path)
+            except FeatureopsError as error:  # dbt may be writing it: keep the last one
+                logger.warning("bundle checks keep the previous manifest: %s", error)
+                return self._manifest
+            self._checked.clear()
+        self._stamp, self._looked_at = stamp, now
+        return self._manifest
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size, status.st_ino
