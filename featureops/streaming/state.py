@@ -7,12 +7,23 @@ or none) and idempotent per event id (a redelivered event changes nothing and is
 as a duplicate), so a worker acknowledges a batch only after ``apply`` returned and keeps
 nothing a crash could lose. The state design (what is stored, how it merges with the batch
 layer) is docs/decisions/0060-streaming-window-state.md.
+
+Lateness is judged in log order, not in the order batches are applied (several workers
+apply batches in any order, a dead worker's batch comes back after newer ones): an event
+at log position ``p`` with time ``t`` is too late when an applied event *earlier in the
+log* is newer than ``t + allowed_lateness``. Each state version keeps the *log frontier*
+for it: the applied events that are newer than every applied event before them in the
+log (so the newest event before ``p`` is one ordered lookup). Events older than the
+*floor* (the watermark at the batch's start minus the lateness and the longest window)
+are too late as well: events below it are pruned, and a pruned id can no longer be told
+from a new one. Rows without a log position (direct calls, tests) are judged against the
+watermark at the batch's start minus the lateness.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,6 +39,9 @@ if TYPE_CHECKING:  # windows.py loads sqlglot: only the parsing needs it
 
 #: The column of an event row that holds its event id (unique per event of a source).
 EVENT_ID_COLUMN = "__event_id"
+#: The column of an event row that holds its place in the log (an integer growing along
+#: the log: a NATS stream sequence, a Redis entry id); lateness is judged in that order.
+LOG_POSITION_COLUMN = "__log_position"
 
 
 class StreamStateError(FeatureopsError):
@@ -40,7 +54,7 @@ class ApplyResult:
 
     applied: int        # events counted for the first time
     duplicates: int     # events whose id was already applied (redeliveries): no effect
-    too_late: int       # events older than the view's allowed lateness: not counted
+    too_late: int       # events too late (the module's docstring): not counted
     #: Ids of the too-late events, for the worker to report (dead letters, status).
     too_late_ids: tuple[str, ...] = ()
 
@@ -113,6 +127,14 @@ def check_rows(view: StreamingView, rows: pa.Table, with_ids: bool = True) -> No
             f"(the columns of model '{view.input_model}' plus {EVENT_ID_COLUMN})")
 
 
+def lateness_floor(view: StreamingView, watermark: int | None) -> int | None:
+    """Events older than this are too late whatever their log position (they may have been
+    pruned); None before any event was applied."""
+    if watermark is None:
+        return None
+    return watermark - view.allowed_lateness_micros - view.widths_micros[0]
+
+
 @dataclass(frozen=True)
 class EventRows:
     """A batch of event rows reduced to what the state stores: canonical entity keys (the
@@ -123,9 +145,18 @@ class EventRows:
     micros: list[int]
     ids: list[str]
     values: dict[str, list[int | float | None]]
+    #: Each row's place in the log (``__log_position``); None where the rows carry none.
+    positions: list[int | None] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    def log_order(self) -> list[int]:
+        """Row indices in log order (rows without a position last, in batch order): the
+        order ``apply`` judges them in, so a row is judged after the log-earlier rows of
+        its own batch."""
+        return sorted(range(len(self)), key=lambda i: (
+            self.positions[i] is None, self.positions[i] or 0, i))
 
     def row_values(self, index: int) -> list[int | float | None]:
         """The aggregated columns' values of one row, in ``values`` order."""
@@ -166,8 +197,16 @@ def event_rows(view: StreamingView, rows: pa.Table, with_ids: bool = True) -> Ev
         elif pa.types.is_decimal(data.type):
             data = pc.cast(data, pa.float64())
         values[column] = data.to_pylist()
+    positions: list[int | None] = [None] * rows.num_rows
+    if LOG_POSITION_COLUMN in rows.column_names:
+        column = rows.column(LOG_POSITION_COLUMN)
+        if not pa.types.is_integer(column.type):
+            raise StreamStateError(f"{where}: {LOG_POSITION_COLUMN} is {column.type}, "
+                                   "not an integer")
+        positions = column.to_pylist()
     return EventRows(keys=encode_key_columns(key_columns, kinds).to_pylist(),
-                     micros=time.to_pylist(), ids=ids.to_pylist(), values=values)
+                     micros=time.to_pylist(), ids=ids.to_pylist(), values=values,
+                     positions=positions)
 
 
 def open_state(project: Any, config: Any = None) -> StreamState:

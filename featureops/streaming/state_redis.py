@@ -4,7 +4,9 @@ Keys live beside the view's online keys, under ``<s> = <prefix>:<view>:_stream``
 ``<s>:live`` / ``<s>:building`` the live state version and one a replay builds, ``<s>:seq``
 the version counter, and per state version ``<v>``: ``<s>:<v>:cols`` its columns,
 ``<s>:<v>:wm`` the watermark, ``<s>:<v>:ids`` every stored event id scored by event time
-(duplicates and pruning), ``<s>:<v>:own`` id -> entity, and per entity ``<s>:<v>:e:<key>``
+(duplicates and pruning), ``<s>:<v>:log`` the log frontier (lateness in log order:
+members ``<position, 20 digits>:<micros>`` ordered by position, since log positions exceed
+2^53), ``<s>:<v>:own`` id -> entity, and per entity ``<s>:<v>:e:<key>``
 (ids scored by event time) and ``<s>:<v>:v:<key>`` (id -> the values, a JSON array). The
 batch edge of online version ``<o>``: ``<s>:edge:<o>`` (boundary, columns) and per entity
 ``<s>:edge:<o>:e:<key>`` (members ``<n>|<values>`` scored by event time).
@@ -51,24 +53,65 @@ COLUMNS_CHANGED = "FEATUREOPS_COLUMNS_CHANGED"
 NO_REPLAY = "FEATUREOPS_NO_REPLAY"
 
 # ARGV: s, lateness, longest window, columns JSON, mode ('all' or a replay version id),
-# then id, entity, micros, values per event. Returns per fed version {tag, applied, dups,
-# late ids...}: the live version's first.
+# then id, entity, micros, values, log position (20 digits, '' for none) per event, in log
+# order. Returns per fed version {applied, dups, late ids}: the live version's first.
 APPLY = """
 local s, lateness, wmax, cols, mode = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
   ARGV[4], ARGV[5]
+-- the log frontier (featureops.streaming.state): members '<position>:<micros>' at score 0,
+-- ordered by position (20 digits), their times growing with it
+local function frontier_time(member) return tonumber(string.sub(member, 22)) end
+local function newest_before(fr, pos)
+  local found = redis.call('ZREVRANGEBYLEX', fr, '(' .. pos, '-', 'LIMIT', 0, 1)
+  return found[1] and frontier_time(found[1])
+end
+-- remove the entries from `start` on (a ZRANGEBYLEX bound) while their time is at most
+-- `micros`, at most `rounds` x 100 of them
+local function drop_up_to(fr, start, micros, rounds)
+  for _ = 1, rounds do
+    local found = redis.call('ZRANGEBYLEX', fr, start, '+', 'LIMIT', 0, 100)
+    if #found == 0 then return end
+    for _, m in ipairs(found) do
+      if frontier_time(m) > micros then return end
+      redis.call('ZREM', fr, m)
+    end
+  end
+end
+local function remember(fr, pos, micros, before)
+  if before and before >= micros then return end
+  local member = pos .. ':' .. string.format('%d', micros)
+  redis.call('ZADD', fr, 0, member)
+  -- the following entries it is newer than leave the frontier
+  drop_up_to(fr, '(' .. member, micros, math.huge)
+end
 local function apply(v)
   local p = s .. ':' .. v
+  local fr = p .. ':log'
   local wm = tonumber(redis.call('GET', p .. ':wm') or '')
   local limit = wm and (wm - lateness)
+  local floor = wm and (wm - lateness - wmax)
   local applied, dups, late = 0, 0, {}
   local newest = wm
-  for i = 6, #ARGV, 4 do
-    local id, entity, micros, vals = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3]
+  for i = 6, #ARGV, 5 do
+    local id, entity, micros, vals, pos = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]),
+      ARGV[i + 3], ARGV[i + 4]
+    local counted = false
     if redis.call('ZSCORE', p .. ':ids', id) then
       dups = dups + 1
-    elseif limit and micros < limit then
+    elseif floor and micros < floor then
       late[#late + 1] = id
+    elseif pos == '' then
+      if limit and micros < limit then late[#late + 1] = id else counted = true end
     else
+      local before = newest_before(fr, pos)
+      if before and micros < before - lateness then
+        late[#late + 1] = id
+      else
+        remember(fr, pos, micros, before)
+        counted = true
+      end
+    end
+    if counted then
       redis.call('ZADD', p .. ':ids', micros, id)
       redis.call('HSET', p .. ':own', id, entity)
       redis.call('ZADD', p .. ':e:' .. entity, micros, id)
@@ -91,6 +134,9 @@ local function apply(v)
       redis.call('HDEL', p .. ':own', id)
       redis.call('ZREM', p .. ':ids', id)
     end
+    -- entries up to the new floor plus the lateness decide nothing any more (the
+    -- frontier's first ones: its times grow)
+    drop_up_to(fr, '-', newest - wmax, PRUNE_LIMIT / 100)
   end
   return {applied, dups, late}
 end
@@ -106,7 +152,7 @@ else
 end
 -- everything that could fail is checked before the first write: Redis does not undo a
 -- script's writes when it stops half way
-for i = 6, #ARGV, 4 do
+for i = 6, #ARGV, 5 do
   if not tonumber(ARGV[i + 2]) then
     return redis.error_reply('FEATUREOPS_BAD_EVENT ' .. ARGV[i])
   end
@@ -224,9 +270,11 @@ class RedisStreamState:
     def _apply(self, view: StreamingView, events: EventRows, mode: str) -> ApplyResult:
         args: list[Any] = [self._base(view), view.allowed_lateness_micros,
                            view.widths_micros[0], json.dumps(_columns(view)), mode]
-        for index in range(len(events)):
+        for index in events.log_order():
+            position = events.positions[index]
             args += [events.ids[index], events.keys[index], events.micros[index],
-                     json.dumps(events.row_values(index))]
+                     json.dumps(events.row_values(index)),
+                     "" if position is None else f"{position:020d}"]
         results = self._call(view, lambda: self._scripts["APPLY"](args=args))
         applied, duplicates, late = results[0]
         late_ids = tuple(i.decode() for i in late)
@@ -264,7 +312,13 @@ class RedisStreamState:
         self._delete(view, f"{base}:{version}:*")
 
     def _delete(self, view: StreamingView, pattern: str) -> None:
-        self._call(view, lambda: self.store._delete_matching(pattern))
+        # SCAN + UNLINK of our own keys (the store's helper is private and changing)
+        def delete() -> None:
+            keys = list(self.client.scan_iter(match=pattern, count=10_000))
+            for start in range(0, len(keys), 10_000):
+                self.client.unlink(*keys[start:start + 10_000])
+
+        self._call(view, delete)
 
     # --- the batch edge ---------------------------------------------------------------
 

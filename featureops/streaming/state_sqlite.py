@@ -2,7 +2,8 @@
 
 Per view: ``featureops_stream_versions`` (the live state version, one a replay builds,
 their watermarks and columns); per state version a table ``fs__<view>__<n>`` of events
-(event id as primary key, entity key, event time, the aggregated columns); per online
+(event id as primary key, entity key, event time, the aggregated columns) and one
+``fl__<view>__<n>`` of its log frontier (lateness in log order); per online
 version a table ``fe__<view>__<online version>`` holding that version's batch edge, and its
 boundary in ``featureops_stream_edges``. ``apply`` is one ``begin immediate`` transaction:
 the ids it finds are duplicates, the events it inserts carry their ids, so a batch counts
@@ -31,6 +32,7 @@ from featureops.streaming.state import (
     StreamRead,
     StreamStateError,
     event_rows,
+    lateness_floor,
 )
 from featureops.streaming.windows import StreamingView
 
@@ -57,6 +59,10 @@ def _name(value: str, what: str) -> str:
 
 def events_table(view: str, version: int) -> str:
     return f'"fs__{_name(view, "view name")}__{int(version)}"'
+
+
+def frontier_table(view: str, version: int) -> str:
+    return f'"fl__{_name(view, "view name")}__{int(version)}"'
 
 
 def edge_table(view: str, online_version: str) -> str:
@@ -124,18 +130,33 @@ class SqliteStreamState:
     def _apply_to(self, view: StreamingView, version: int, watermark: int | None,
                   events: EventRows) -> ApplyResult:
         table = events_table(view.name, version)
+        frontier = _LogFrontier(self.conn, frontier_table(view.name, version))
         present = set(self._present_ids(table, events.ids))
-        limit = None if watermark is None else watermark - view.allowed_lateness_micros
+        lateness = view.allowed_lateness_micros
+        floor = lateness_floor(view, watermark)
+        limit = None if watermark is None else watermark - lateness  # rows without position
         applied, duplicates, late = [], 0, []
-        for index, event_id in enumerate(events.ids):
+        for index in events.log_order():
+            event_id, micros = events.ids[index], events.micros[index]
+            position = events.positions[index]
             if event_id in present:
                 duplicates += 1
-            elif limit is not None and events.micros[index] < limit:
+                continue
+            if floor is not None and micros < floor:
                 late.append(event_id)
+                continue
+            if position is None:
+                if limit is not None and micros < limit:
+                    late.append(event_id)
+                    continue
             else:
-                present.add(event_id)
-                applied.append((event_id, events.keys[index], events.micros[index],
-                                *events.row_values(index)))
+                before = frontier.newest_before(position)
+                if before is not None and micros < before - lateness:
+                    late.append(event_id)
+                    continue
+                frontier.add(position, micros, before)
+            present.add(event_id)
+            applied.append((event_id, events.keys[index], micros, *events.row_values(index)))
         if applied:
             marks = ", ".join("?" * (3 + len(events.values)))
             self.conn.executemany(f"insert into {table} values ({marks})", applied)
@@ -144,8 +165,9 @@ class SqliteStreamState:
             self.conn.execute("update featureops_stream_versions set watermark = ? "
                               "where view = ? and version = ?", (watermark, view.name, version))
             # older events can no longer be in a window, and their redeliveries are too late
-            horizon = watermark - view.allowed_lateness_micros - view.widths_micros[0]
+            horizon = lateness_floor(view, watermark)
             self.conn.execute(f"delete from {table} where event_micros < ?", (horizon,))
+            frontier.forget_up_to(horizon + lateness)
         return ApplyResult(len(applied), duplicates, len(late), tuple(late))
 
     def _present_ids(self, table: str, ids: Sequence[str]) -> Iterator[str]:
@@ -217,6 +239,7 @@ class SqliteStreamState:
 
     def _drop(self, view: StreamingView, version: int) -> None:
         self.conn.execute(f"drop table if exists {events_table(view.name, version)}")
+        self.conn.execute(f"drop table if exists {frontier_table(view.name, version)}")
         self.conn.execute("delete from featureops_stream_versions where view = ? and "
                           "version = ?", (view.name, version))
 
@@ -296,6 +319,52 @@ class SqliteStreamState:
             if events.micros:
                 out[key] = events
         return out
+
+
+class _LogFrontier:
+    """A state version's log frontier (featureops.streaming.state): rows (log position,
+    event time) whose times grow with their positions. Created on first use, so state
+    versions written before it existed gain one."""
+
+    def __init__(self, conn: apsw.Connection, table: str) -> None:
+        self.conn, self.table = conn, table
+        conn.execute(f"create table if not exists {table} (position integer primary key, "
+                     "event_micros integer not null)")
+
+    def newest_before(self, position: int) -> int | None:
+        """The newest event time applied before ``position`` in the log."""
+        found = self.conn.execute(f"select event_micros from {self.table} where position < ? "
+                                  "order by position desc limit 1", (position,)).fetchone()
+        return None if found is None else found[0]
+
+    def add(self, position: int, micros: int, before: int | None) -> None:
+        """Record an applied event (``before``: newest_before(position))."""
+        if before is not None and before >= micros:
+            return  # an earlier event is newer: this one never decides anything
+        self.conn.execute(f"insert or replace into {self.table} values (?, ?)",
+                          (position, micros))
+        # the following entries it is newer than are no longer on the frontier
+        self._drop_up_to(micros, after=position)
+
+    def forget_up_to(self, micros: int) -> None:
+        """Drop entries no longer deciding anything: times up to ``micros`` (the new floor
+        plus the lateness) cannot make an event above the floor too late. They are the
+        frontier's first entries, since its times grow."""
+        self._drop_up_to(micros, after=None)
+
+    def _drop_up_to(self, micros: int, after: int | None) -> None:
+        """Delete the entries after position ``after`` (from the first: None) while their
+        time is at most ``micros``."""
+        where = "" if after is None else "where position > ?"
+        while True:
+            found = self.conn.execute(
+                f"select position, event_micros from {self.table} {where} "
+                "order by position limit 128", () if after is None else (after,)).fetchall()
+            stale = [(p,) for p, m in found if m <= micros]
+            if stale:
+                self.conn.executemany(f"delete from {self.table} where position = ?", stale)
+            if len(stale) < len(found) or not found:
+                return
 
 
 class _ReadTransaction:

@@ -43,7 +43,7 @@ from featureops.streaming.events import (
     EventDecoder,
 )
 from featureops.streaming.sources import StreamSource, stream_sources
-from featureops.streaming.state import EVENT_ID_COLUMN, StreamState
+from featureops.streaming.state import EVENT_ID_COLUMN, LOG_POSITION_COLUMN, StreamState
 from featureops.streaming.transform import EventTransform, build_chain
 from featureops.streaming.transports.base import Delivery, Lag, Transport, TransportError
 from featureops.streaming.transports.config import StreamingSettings
@@ -52,9 +52,6 @@ from featureops.streaming.windows import StreamingView
 logger = logging.getLogger(__name__)
 
 MAX_DELIVERIES = "max_deliveries"
-#: Each event row's place in the log (Delivery.log_position of its first message): the
-#: order events arrived in, whichever worker applies them.
-LOG_POSITION_COLUMN = "__log_position"
 
 
 class WorkerError(FeatureopsError):
@@ -168,6 +165,8 @@ def process_batch(pipeline: Pipeline, state: StreamState, deliveries: Sequence[D
                     reason, f"model '{model}' {what} for this event (its filters or joins); "
                     "the views reading it do not count it", deliveries[index].data,
                     event_id=event_id)))
+        # each row's place in the log (its first message's): the state judges lateness
+        # in that order, whichever worker applies it when
         positions = [deliveries[first_message[i]].log_position
                      for i in result.rows.column(EVENT_ID_COLUMN).to_pylist()]
         rows = result.rows.append_column(LOG_POSITION_COLUMN, pa.array(positions, pa.int64()))
@@ -179,8 +178,9 @@ def process_batch(pipeline: Pipeline, state: StreamState, deliveries: Sequence[D
             for event_id in applied.too_late_ids:
                 index = first_message[event_id]
                 outcome.dead.append((index, DeadLetter(
-                    TOO_LATE, f"older than view '{view.name}' accepts (allowed lateness "
-                    f"{view.allowed_lateness_micros // 1_000_000}s behind its newest event)",
+                    TOO_LATE, f"older than view '{view.name}' accepts (more than the "
+                    f"allowed lateness, {view.allowed_lateness_micros // 1_000_000}s, "
+                    "behind an event before it in the log, or older than the state keeps)",
                     deliveries[index].data, event_id=event_id)))
     times = decoded.rows.column(pipeline.source.event_time)
     if len(times):

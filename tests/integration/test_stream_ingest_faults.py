@@ -152,14 +152,12 @@ def redis_project(duckdb_build, tmp_path, monkeypatch):
     asyncio.run(drop_log(project))
 
 
-@pytest.mark.xfail(strict=True, reason="the state judges lateness by the newest event time "
-                   "applied (processing order): a killed worker's batch, redelivered after "
-                   "newer ones were applied, is too late; needs lateness by log order "
-                   "(the worker passes each row's __log_position for it)")
 def test_worker_processes_killed_at_random_points_lose_and_double_nothing(redis_project,
                                                                           duckdb_build):
     """Real `featureops stream run` processes SIGKILLed while they consume (anywhere: in
-    the store's transaction, between apply and ack...), then one run to the end."""
+    the store's transaction, between apply and ack...), then one run to the end. The
+    killed worker's batches come back after newer ones were applied: lateness in log
+    order counts them (none is too late)."""
     project = redis_project
     raw, payloads = _slice(duckdb_build)
     asyncio.run(_publish(project, [p for p in payloads if p not in BAD]))
