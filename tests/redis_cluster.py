@@ -28,7 +28,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _command(port: int, *words: str) -> bytes:
+def command(port: int, *words: str) -> bytes:
     """One command over a raw socket (no client library), its reply's first line."""
     payload = b"*%d\r\n" % len(words) + b"".join(
         b"$%d\r\n%s\r\n" % (len(w.encode()), w.encode()) for w in words)
@@ -57,7 +57,7 @@ class ClusterNode:
              "--logfile", "redis.log", "--save", "", "--appendonly", "no",
              "--daemonize", "no", *self.extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait(lambda: _command(self.port, "PING").startswith(b"+PONG"),
+        _wait(lambda: command(self.port, "PING").startswith(b"+PONG"),
               f"redis-server on port {self.port} did not start (see {self.directory}/redis.log)")
 
     def kill(self) -> None:
@@ -88,8 +88,8 @@ class PrivateRedisCluster:
     def wait_healthy(self, seconds: float = 30) -> None:
         """Until every node reports cluster_state:ok and knows no failed node."""
         def healthy() -> bool:
-            return all(b"cluster_state:ok" in _command(n.port, "CLUSTER", "INFO")
-                       and b"fail" not in _command(n.port, "CLUSTER", "NODES")
+            return all(b"cluster_state:ok" in command(n.port, "CLUSTER", "INFO")
+                       and b"fail" not in command(n.port, "CLUSTER", "NODES")
                        for n in self.nodes)
         _wait(healthy, "the private Redis Cluster did not become healthy", seconds)
 
