@@ -75,3 +75,30 @@ def served_mismatches(client: Any, view: StreamingView, rows: list[dict]) -> lis
             if not right:
                 wrong.append((row["user_id"], at, window.name, served, expected))
     return wrong
+
+
+def dbt_view_as_of(build: Any, project: Project, user_id: int, extra: list[dict],
+                   as_of: datetime) -> dict:
+    """dbt's answer for ``user_id`` as of ``as_of``: the view's compiled SQL run by DuckDB
+    over the warehouse's input rows of that user plus ``extra`` input rows, with a probe
+    row at ``as_of`` whose null amount changes no other row (its frame is the window as
+    of that instant, the instant itself excluded as in the macro)."""
+    models = {node.name: node for node in project.manifest.models.values()}
+    view_node, input_node = models[VIEW], models["int_transactions__enriched"]
+    database = input_node.relation_name.split(".")[0].strip('"')
+    at = as_of.astimezone(timezone.utc).replace(tzinfo=None)
+    with duckdb.connect() as conn:
+        conn.execute(f"attach '{build.duckdb_path}' as built (read_only)")
+        conn.execute(f'attach \':memory:\' as "{database}"')
+        conn.execute(f'use "{database}"')  # however the compiled SQL names its relation
+        conn.execute(f"create table {input_node.relation_name} as select * from "
+                     f"built.main.int_transactions__enriched where user_id = ?", [user_id])
+        for row in [*extra, {"user_id": user_id, "event_at": at}]:
+            names = ", ".join(row)
+            conn.execute(f"insert into {input_node.relation_name} ({names}) values "
+                         f"({', '.join('?' * len(row))})", list(row.values()))
+        found = conn.execute(f"select * from ({view_node.compiled_code}) where user_id = ? "
+                             "and event_at = ?", [user_id, at])
+        names = [d[0] for d in found.description]
+        (row,) = found.fetchall()
+    return dict(zip(names, row, strict=True))
