@@ -67,3 +67,18 @@ def timed_post(url: str, **kwargs: Any) -> tuple[httpx.Response, float]:
     started = time.perf_counter()
     response = httpx.post(url, timeout=30, **kwargs)
     return response, time.perf_counter() - started
+
+
+def wait_healthy(http: httpx.Client, process: Any, seconds: float = 30) -> None:
+    """Until the server ``process`` (a Popen) answers GET /health with 200; fails when it
+    exits or ``seconds`` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if http.get("/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, f"the server exited with {process.returncode}"
+        assert time.monotonic() < deadline, f"no answer on /health within {seconds} s"
+        time.sleep(0.1)

@@ -7,13 +7,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from featureops.cli import run
 from tests.integration.online_support import free_port
+from tests.integration.serving_support import wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -69,15 +69,7 @@ def test_serve_answers_over_http_with_keep_alive(cli_env):
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}",
                           headers={"Authorization": "Bearer secret"}) as http:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if http.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
+            wait_healthy(http, server)
             for user in range(1, 21):
                 response = http.post("/features", json={
                     "features": ["feat_user__spend_windows"], "entities": {"user_id": [user]}})

@@ -25,6 +25,7 @@ from featureops.streaming.events import encode_event
 from featureops.streaming.runner import _views
 from featureops.streaming.state import open_state
 from tests.integration.online_support import free_port
+from tests.integration.serving_support import wait_healthy
 from tests.integration.stream_serving_support import VIEW, dbt_view_as_of
 from tests.integration.stream_support import drop_log, source_log, stream_project
 from tests.services import require_nats
@@ -99,14 +100,7 @@ def test_a_published_transaction_is_served_as_dbt_computes_it(duckdb_build, tmp_
         asyncio.run(_publish(project, [encode_event(template)]))
         _wait_applied(project, deadline)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
-            while True:
-                try:
-                    if http.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
+            wait_healthy(http, server, deadline - time.monotonic())
             before, _ = _served(http, user)
             at = datetime.now(timezone.utc) - timedelta(milliseconds=200)
             event = {**template, "transaction_id": 10**12, "currency": "USD", "amount": 123.45,
