@@ -53,6 +53,10 @@ class Engine(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def quote(self, name: str) -> str:
+        """An identifier quoted for this engine's SQL (Spark overrides it: backquotes)."""
+        return quote_identifier(name)
+
     def read_table(self, path: Path) -> pa.Table:
         """A Parquet or CSV file as Arrow (engines that read files faster override it)."""
         return read_arrow_file(path)
@@ -110,6 +114,12 @@ def sql_string(text: str) -> str:
 def quote_identifier(name: str) -> str:
     """A double-quoted SQL identifier (DuckDB and Postgres), quotes doubled."""
     return '"' + str(name).replace('"', '""') + '"'
+
+
+def quote_spark(name: str) -> str:
+    """A Spark SQL identifier: backquoted, backquotes doubled (with ANSI off, as dbt-spark
+    runs, a double-quoted name is a string literal)."""
+    return "`" + str(name).replace("`", "``") + "`"
 
 
 def first_line(error: BaseException) -> str:

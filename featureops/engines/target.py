@@ -3,8 +3,9 @@
 ``--warehouse FILE`` (a DuckDB file, relative to the current directory) wins; else
 ``FEATUREOPS_DUCKDB_PATH`` replaces the path of a DuckDB target, or stands in for a profile
 the project does not have (or cannot render); it never replaces a Postgres target; else
-the target's own engine and credentials. The engine must be the one the manifest was
-compiled for: relation names and SQL dialect come from it.
+the target's own engine and credentials (a Spark target: featureops.engines.spark_target).
+The engine must be the one the manifest was compiled for: relation names and SQL dialect
+come from it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from featureops.profiles import (
 )
 from featureops.project import Project
 
-SUPPORTED_ADAPTERS = ("duckdb", "postgres")
+SUPPORTED_ADAPTERS = ("duckdb", "postgres", "spark")
 
 
 def open_engine(project: Project, *, warehouse: str | os.PathLike[str] | None = None,
@@ -37,7 +38,7 @@ def open_engine(project: Project, *, warehouse: str | os.PathLike[str] | None = 
     if warehouse is not None:
         path, source = Path(warehouse).resolve(), "--warehouse"
     elif target is not None and target.adapter_type != "duckdb":
-        return _postgres(project, target, read_only)
+        return _target_engine(project, target, read_only)
     elif override:
         path, source = Path(project_path(project.project_dir, override)), DUCKDB_ENV
     elif target is not None:
@@ -98,11 +99,16 @@ def _duckdb_file(target: ProfileTarget) -> Path:
     return Path(path)
 
 
-def _postgres(project: Project, target: ProfileTarget, read_only: bool) -> Engine:
+def _target_engine(project: Project, target: ProfileTarget, read_only: bool) -> Engine:
     if target.adapter_type not in SUPPORTED_ADAPTERS:
         raise WarehouseError(f"{target.describe()} is a {target.adapter_type} target; "
-                             f"featureops reads {' and '.join(SUPPORTED_ADAPTERS)} warehouses")
+                             f"featureops reads {', '.join(SUPPORTED_ADAPTERS[:-1])} and "
+                             f"{SUPPORTED_ADAPTERS[-1]} warehouses")
     _check_adapter(project, target.adapter_type, target.describe())
+    if target.adapter_type == "spark":
+        from featureops.engines.spark_target import spark_engine
+
+        return spark_engine(target, project.project_dir)
     from featureops.engines.postgres_engine import PostgresEngine, connect_kwargs
 
     return PostgresEngine(connect_kwargs(target.credentials),

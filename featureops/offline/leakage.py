@@ -28,7 +28,7 @@ from featureops.exceptions import FeatureopsError
 from featureops.offline.errors import TrainingSetError
 from featureops.offline.graph import graph_from_manifest
 from featureops.offline.label_reads import label_reads, project_resolver
-from featureops.offline.macros import MacroRenderer, MacroSource, quote_identifier
+from featureops.offline.macros import MacroRenderer, MacroSource
 from featureops.offline.retrieval import relation_of
 from featureops.offline.spine import looks_like_file
 from featureops.offline.training_file import TrainingFile, TrainingFileError, read_training_file
@@ -165,7 +165,7 @@ def _training_file_checks(renderer: MacroRenderer, engine: Warehouse, project: P
         _check_written_for(renderer, project, file)
         name = f"__fo_training_file_{index}"
         engine.register(name, file.table)
-        relation, spec = quote_identifier(name), file.spec
+        relation, spec = engine.quote(name), file.spec
         yield _Check("no_future_feature_values", "error", file.name, renderer.render(
             "future_feature_values_sql", relation, spec, file.name))
         yield _Check("feature_values_within_ttl", "error", file.name, renderer.render(

@@ -23,7 +23,7 @@ from typing import Any
 
 import jinja2
 
-from featureops.engines.base import quote_identifier
+from featureops.engines.base import quote_identifier, quote_spark
 from featureops.manifest import Manifest
 from featureops.offline.errors import MacroRenderError
 from featureops.package import PACKAGE_NAME, package_dir, require_package_macros
@@ -91,8 +91,9 @@ class _Adapter:
         raise MacroRenderError(f"no implementation of macro '{namespace}.{name}' for "
                                f"{self._renderer.adapter_type} (looked for {candidate!r})")
 
-    @staticmethod
-    def quote(name: str) -> str:
+    def quote(self, name: str) -> str:
+        if self._renderer.adapter_type == "spark":
+            return quote_spark(name)
         return quote_identifier(name)
 
     def type(self) -> str:
@@ -124,7 +125,8 @@ class _Dbt:
         self._renderer = renderer
 
     def type_string(self) -> str:
-        return "text" if self._renderer.adapter_type == "postgres" else "varchar"
+        return {"postgres": "text", "spark": "string"}.get(self._renderer.adapter_type,
+                                                           "varchar")
 
 
 class MacroRenderer:

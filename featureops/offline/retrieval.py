@@ -26,7 +26,7 @@ from featureops.engines.duckdb_engine import DuckDBEngine
 from featureops.manifest import Manifest
 from featureops.offline.errors import TrainingSetError
 from featureops.offline.graph import graph_from_manifest
-from featureops.offline.macros import MacroRenderer, MacroSource, quote_identifier
+from featureops.offline.macros import MacroRenderer, MacroSource
 from featureops.offline.spine import (
     ROW_COLUMN,
     Spine,
@@ -265,7 +265,7 @@ def _plan(engine: Warehouse, manifest: Manifest, spine_input: Any, references: l
         return TrainingSetJob(engine, staged.sql, spine, views, metadata, staged.steps)
     sql = renderer.render("training_set_from_spec", SPINE_RELATION, spec,
                           spine_columns=spine.columns,
-                          order_by=f"__fo_spine.{quote_identifier(ROW_COLUMN)}")
+                          order_by=f"__fo_spine.{engine.quote(ROW_COLUMN)}")
     return TrainingSetJob(engine, str(sql), spine, views, metadata)
 
 
@@ -287,7 +287,7 @@ def load_spine(spine: Any, timestamp: str, engine: Warehouse, manifest: Manifest
                                     timestamp)
         positions = ", ".join(str(i + 1) for i in range(len(columns)))
         table = engine.to_arrow(f"select * from {relation} order by "
-                                f"{quote_identifier(timestamp)}, {positions}")
+                                f"{engine.quote(timestamp)}, {positions}")
         return spine_from_arrow(table, f"model '{model.name}'", timestamp)
     return spine_from_arrow(to_arrow(spine, "DataFrame"), type(spine).__name__, timestamp)
 

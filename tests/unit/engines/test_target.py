@@ -133,8 +133,8 @@ def test_the_engine_must_be_the_one_the_manifest_was_compiled_for(tmp_path: Path
 def test_unsupported_adapters_are_refused(tmp_path: Path) -> None:
     project = make_project(tmp_path / "project", {"dev": {"type": "snowflake", "account": "x"}},
                            adapter="snowflake")
-    with pytest.raises(WarehouseError, match="is a snowflake target; featureops reads duckdb "
-                                             "and postgres warehouses"):
+    with pytest.raises(WarehouseError, match="is a snowflake target; featureops reads duckdb, "
+                                             "postgres and spark warehouses"):
         open_engine(project)
 
 

@@ -37,7 +37,7 @@
 {#- 'col=value, ...' of a row's entity keys, as SQL text. -#}
 {% macro _key_text(alias, entities) %}
     {%- for entity in entities -%}
-        '{{ entity }}=' || coalesce(cast({{ alias }}.{{ adapter.quote(entity) }} as text), 'null')
+        '{{ entity }}=' || coalesce(cast({{ alias }}.{{ adapter.quote(entity) }} as {{ dbt.type_string() }}), 'null')
         {%- if not loop.last %} || ', ' || {% endif -%}
     {%- endfor -%}
 {% endmacro %}
@@ -45,10 +45,10 @@
 {#- A query with the leakage row shape and no rows. -#}
 {% macro _no_leakage_rows() %}
     select
-        cast(null as text) as model_name,
-        cast(null as text) as column_name,
-        cast(null as text) as problem,
-        cast(null as text) as example
+        cast(null as {{ dbt.type_string() }}) as model_name,
+        cast(null as {{ dbt.type_string() }}) as column_name,
+        cast(null as {{ dbt.type_string() }}) as problem,
+        cast(null as {{ dbt.type_string() }}) as example
     where 1 = 0
 {% endmacro %}
 
@@ -72,8 +72,8 @@ select
         ~ ' at the prediction time' if within_ttl
         else 'value not in ' ~ view.name ~ ' at or before the prediction time') }} as problem,
     {{ featureops._key_text('training_row', view.entities) }}
-    || ' at ' || cast({{ prediction_at }} as text)
-    || ': ' || cast(training_row.{{ adapter.quote(feature.alias) }} as text) as example
+    || ' at ' || cast({{ prediction_at }} as {{ dbt.type_string() }})
+    || ': ' || cast(training_row.{{ adapter.quote(feature.alias) }} as {{ dbt.type_string() }}) as example
 from {{ training_relation }} as training_row
 where
     training_row.{{ adapter.quote(feature.alias) }} is not null

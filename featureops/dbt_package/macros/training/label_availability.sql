@@ -70,7 +70,7 @@
         {{ featureops._sql_literal(problem[0]) }} as model_name,
         {{ featureops._sql_literal(problem[1]) }} as column_name,
         {{ featureops._sql_literal(problem[2]) }} as problem,
-        cast(null as text) as example
+        cast(null as {{ dbt.type_string() }}) as example
         {%- if not loop.last %}
     union all
         {%- endif %}

@@ -34,10 +34,10 @@
     select
         {{ featureops._sql_literal(model_name) }} as model_name,
         column_name,
-        'correlation ' || cast(round(cast(correlation as numeric), 4) as text)
+        'correlation ' || cast(cast(correlation as decimal(10, 4)) as {{ dbt.type_string() }})
         || ' with label ' || label_name || ' exceeds ' || {{ featureops._sql_literal(
             max_correlation) }} as problem,
-        cast(null as text) as example
+        cast(null as {{ dbt.type_string() }}) as example
     from (
         {%- for pair in pairs %}
         select

@@ -24,8 +24,10 @@
                             exclusive=false, exclude_created_after=false) %}
     {%- do featureops._check_point_in_time_views(views) -%}
     {#- Created-after exclusion is a second inequality, which only the lateral
-        form expresses: it is the implementation for that option everywhere. -#}
-    {%- if exclude_created_after and views | selectattr('created_timestamp') | list -%}
+        form expresses: it is the implementation for that option everywhere
+        but on engines whose own form handles it (Spark). -#}
+    {%- if exclude_created_after and views | selectattr('created_timestamp') | list
+            and not adapter.dispatch('_excludes_created_after', 'featureops')() -%}
         {{- return(featureops.default__point_in_time_join(
             spine, timestamp, views, spine_columns, order_by, exclusive, exclude_created_after)) -}}
     {%- endif -%}
@@ -237,6 +239,139 @@ asof left join (
     {%- if order_by %}
 order by {{ order_by }}
     {%- endif %}
+{% endmacro %}
+
+{#-
+    Spark: no ASOF JOIN, and a lateral join per spine row does not scale. For
+    each view in turn, the spine rows (carried whole as one struct, with the
+    matches found so far) and the view's rows are merged per entity in time
+    order, and a running max_by over the view rows keeps the payload (features
+    and timestamp) of the greatest (timestamp, created) candidate seen. View
+    rows sort before spine rows at equal times (after them when exclusive).
+    With exclude_created_after a view row becomes a candidate when both its
+    timestamp and its created timestamp have passed: it is placed at the later
+    of the two, a created time counting as reached at the spine time itself.
+    The ttl is applied to the match, as on DuckDB: if the latest candidate is
+    too old, every older one is too. No join: one sort per view.
+-#}
+{% macro spark__point_in_time_join(spine, timestamp, views, spine_columns, order_by,
+                                   exclusive, exclude_created_after) %}
+    {%- set view_side = 2 if exclusive else 0 %}
+with
+
+__fo_step_0 as (
+    select struct(__fo_spine.*) as __fo_record
+    from {{ spine }} as __fo_spine
+)
+    {%- for view in views %}
+        {%- set i = loop.index %}
+        {%- set created = view.created_timestamp %}
+        {%- set by_created = exclude_created_after and created %},
+
+__fo_events_{{ i }} as (
+    select
+        {%- for entity in view.entities %}
+        __fo_record.{{ adapter.quote(entity) }} as __fo_key_{{ loop.index }},
+        {%- endfor %}
+        __fo_record.{{ adapter.quote(timestamp) }} as __fo_at,
+        1 as __fo_side,
+        null as __fo_order,
+        null as __fo_payload,
+        {%- for earlier in range(1, i) %}
+        __fo_found_{{ earlier }},
+        {%- endfor %}
+        __fo_record
+    from __fo_step_{{ i - 1 }}
+    union all
+    select
+        {%- for entity in view.entities %}
+        {{ adapter.quote(entity) }},
+        {%- endfor %}
+        {%- if by_created %}
+        greatest({{ adapter.quote(view.timestamp) }}, {{ adapter.quote(created) }}),
+        case
+            when {{ adapter.quote(created) }} > {{ adapter.quote(view.timestamp) }} then 0
+            else {{ view_side }}
+        end,
+        {%- else %}
+        {{ adapter.quote(view.timestamp) }},
+        {{ view_side }},
+        {%- endif %}
+        {#- Ordered as the other engines order candidates: timestamp, then
+            created timestamp with nulls losing (a null field sorts first). #}
+        named_struct(
+            't', {{ adapter.quote(view.timestamp) }},
+            'c', {{ adapter.quote(created) if created else 'null' }}
+        ),
+        named_struct(
+            '__fo_timestamp', {{ adapter.quote(view.timestamp) }}
+            {%- for feature in view.features %},
+            '{{ feature.alias | replace("\\", "\\\\") | replace("'", "\\'") }}', {{ adapter.quote(feature.column) }}
+            {%- endfor %}
+        ),
+        {%- for earlier in range(1, i) %}
+        null,
+        {%- endfor %}
+        null
+    from {{ view.relation }}
+    where
+        {%- for entity in view.entities %}
+        {{ adapter.quote(entity) }} is not null and
+        {%- endfor %}
+        {%- if by_created %}
+        {{ adapter.quote(created) }} is not null and
+        {%- endif %}
+        {{ adapter.quote(view.timestamp) }} is not null
+),
+
+__fo_step_{{ i }} as (
+    select
+        {%- for earlier in range(1, i) %}
+        __fo_found_{{ earlier }},
+        {%- endfor %}
+        __fo_record,
+        __fo_found_{{ i }}
+    from (
+        select
+            *,
+            max_by(__fo_payload, __fo_order) over (
+                partition by
+                {%- for entity in view.entities %}
+                    __fo_key_{{ loop.index }}{% if not loop.last %},{% endif %}
+                {%- endfor %}
+                order by __fo_at, __fo_side
+                rows between unbounded preceding and current row
+            ) as __fo_found_{{ i }}
+        from __fo_events_{{ i }}
+    ) as __fo_merged
+    where __fo_side = 1
+)
+    {%- endfor %}
+
+select
+    {{ featureops._spine_select(spine_columns) }}
+    {{- featureops._features_within_ttl(views, '__fo_spine.' ~ adapter.quote(timestamp), '__fo_found_') }}
+from (
+    select
+        __fo_record.*
+        {%- for view in views %},
+        __fo_found_{{ loop.index }}
+        {%- endfor %}
+    from __fo_step_{{ views | length }}
+) as __fo_spine
+    {%- if order_by %}
+order by {{ order_by }}
+    {%- endif %}
+{% endmacro %}
+
+{#- Whether an engine's point_in_time_join handles exclude_created_after itself
+    (else the portable lateral form does). -#}
+{% macro default___excludes_created_after() %}
+    {{- return(false) -}}
+{% endmacro %}
+
+{% macro spark___excludes_created_after() %}
+    {{- return(true) -}}
 {% endmacro %}
 
 {% macro _spine_select(spine_columns, every_column='__fo_spine.*') %}

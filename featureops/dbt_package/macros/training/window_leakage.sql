@@ -57,9 +57,9 @@
                     'differs from ' ~ column.aggregate ~ ' over [t - ' ~ column.window
                     ~ ', t) of ' ~ group.source) }}
             end as problem,
-            key_text || ' at ' || cast(feature_at as text)
-            || ': stored ' || coalesce(cast(stored as text), 'null')
-            || ', recomputed ' || coalesce(cast(expected as text), 'null') as example
+            key_text || ' at ' || cast(feature_at as {{ dbt.type_string() }})
+            || ': stored ' || coalesce(cast(stored as {{ dbt.type_string() }}), 'null')
+            || ', recomputed ' || coalesce(cast(expected as {{ dbt.type_string() }}), 'null') as example
         from (
             select
                 key_text,
