@@ -61,10 +61,6 @@ local s, lateness, wmax, cols, mode = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[
 -- the log frontier (featureops.streaming.state): members '<position>:<micros>' at score 0,
 -- ordered by position (20 digits), their times growing with it
 local function frontier_time(member) return tonumber(string.sub(member, 22)) end
-local function newest_before(fr, pos)
-  local found = redis.call('ZREVRANGEBYLEX', fr, '(' .. pos, '-', 'LIMIT', 0, 1)
-  return found[1] and frontier_time(found[1])
-end
 -- remove the entries from `start` on (a ZRANGEBYLEX bound) while their time is at most
 -- `micros`, at most `rounds` x 100 of them
 local function drop_up_to(fr, start, micros, rounds)
@@ -77,16 +73,46 @@ local function drop_up_to(fr, start, micros, rounds)
     end
   end
 end
-local function remember(fr, pos, micros, before)
-  if before and before >= micros then return end
-  local member = pos .. ':' .. string.format('%d', micros)
-  redis.call('ZADD', fr, 0, member)
-  -- the following entries it is newer than leave the frontier
-  drop_up_to(fr, '(' .. member, micros, math.huge)
+-- 20-digit positions compared in two exact halves (Lua numbers hold 53 bits)
+local function later(a, b)
+  local ha, hb = tonumber(string.sub(a, 1, 10)), tonumber(string.sub(b, 1, 10))
+  if ha ~= hb then return ha > hb end
+  return tonumber(string.sub(a, 11)) > tonumber(string.sub(b, 11))
+end
+local function frontier(fr)
+  -- its last entry (the newest) is kept at hand: events after it in the log, the usual
+  -- case, need no lookup and have no following entries to remove
+  local tail_pos, tail_time
+  local function load_tail()
+    local last = redis.call('ZREVRANGEBYLEX', fr, '+', '-', 'LIMIT', 0, 1)[1]
+    tail_pos, tail_time = nil, nil
+    if last then tail_pos, tail_time = string.sub(last, 1, 20), frontier_time(last) end
+  end
+  load_tail()
+  local f = {}
+  function f.newest_before(pos)
+    if not tail_pos or later(pos, tail_pos) then return tail_time end
+    local found = redis.call('ZREVRANGEBYLEX', fr, '(' .. pos, '-', 'LIMIT', 0, 1)
+    return found[1] and frontier_time(found[1])
+  end
+  function f.add(pos, micros, before)
+    if before and before >= micros then return end
+    local member = pos .. ':' .. string.format('%d', micros)
+    redis.call('ZADD', fr, 0, member)
+    if not tail_pos or later(pos, tail_pos) then
+      tail_pos, tail_time = pos, micros
+      return
+    end
+    -- the following entries it is newer than leave the frontier
+    drop_up_to(fr, '(' .. member, micros, math.huge)
+    load_tail()
+  end
+  return f
 end
 local function apply(v)
   local p = s .. ':' .. v
   local fr = p .. ':log'
+  local log = frontier(fr)
   local wm = tonumber(redis.call('GET', p .. ':wm') or '')
   local limit = wm and (wm - lateness)
   local floor = wm and (wm - lateness - wmax)
@@ -103,11 +129,11 @@ local function apply(v)
     elseif pos == '' then
       if limit and micros < limit then late[#late + 1] = id else counted = true end
     else
-      local before = newest_before(fr, pos)
+      local before = log.newest_before(pos)
       if before and micros < before - lateness then
         late[#late + 1] = id
       else
-        remember(fr, pos, micros, before)
+        log.add(pos, micros, before)
         counted = true
       end
     end
@@ -275,7 +301,8 @@ class RedisStreamState:
             args += [events.ids[index], events.keys[index], events.micros[index],
                      json.dumps(events.row_values(index)),
                      "" if position is None else f"{position:020d}"]
-        results = self._call(view, lambda: self._scripts["APPLY"](args=args))
+        # the state's key routes each script to the view's slot on a Redis Cluster
+        results = self._call(view, lambda: self._scripts["APPLY"](keys=args[:1], args=args))
         applied, duplicates, late = results[0]
         late_ids = tuple(i.decode() for i in late)
         return ApplyResult(applied, duplicates, len(late_ids), late_ids)
@@ -295,7 +322,7 @@ class RedisStreamState:
     def publish_replay(self, view: StreamingView, version: str) -> None:
         base = self._base(view)
         old = self._call(view, lambda: self._scripts["PUBLISH"](
-            args=[base, _version(version)]))
+            keys=[base], args=[base, _version(version)]))
         if old:
             self._delete(view, f"{base}:{old.decode()}:*")
 
@@ -365,7 +392,7 @@ class RedisStreamState:
         unique = list(dict.fromkeys(keys))
         args = [self._base(view), _version(online_version) if online_version else "",
                 since_micros, until_micros, *unique]
-        reply = self._call(view, lambda: self._scripts["READ"](args=args))
+        reply = self._call(view, lambda: self._scripts["READ"](keys=args[:1], args=args))
         boundary = int(reply[0]) if reply[0] else None
         watermark = int(reply[1]) if reply[1] else None
         columns = _columns(view)

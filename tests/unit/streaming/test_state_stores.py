@@ -45,15 +45,20 @@ def open_state(config, tmp_path):
     return RedisStreamState(config, tmp_path)
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "redis-cluster"])
 def config(request, tmp_path):
-    config = (sqlite_config if request.param == "sqlite" else redis_config)(tmp_path)
+    if request.param == "redis-cluster":  # the session's private Redis Cluster
+        config = RedisOnlineStoreConfig(key_prefix=f"fo_test_{uuid.uuid4().hex[:8]}",
+                                        cluster=True,
+                                        url_env=request.getfixturevalue("redis_cluster"))
+    else:
+        config = (sqlite_config if request.param == "sqlite" else redis_config)(tmp_path)
     yield config
     if config.type == "redis":
         state = RedisStreamState(config, tmp_path)
-        keys = list(state.client.scan_iter(match=f"{config.key_prefix}:*", count=10_000))
-        if keys:
-            state.client.delete(*keys)
+        for pattern in (f"{config.key_prefix}:*", f"{{{config.key_prefix}:*"):
+            for key in list(state.client.scan_iter(match=pattern, count=10_000)):
+                state.client.delete(key)
         state.close()
 
 
@@ -240,7 +245,7 @@ def test_replay_builds_a_new_version_fed_by_apply_too(state, tmp_path) -> None:
             "select name from sqlite_schema where type = 'table' and name like 'fs__v__%'")}
         assert tables == {f"fs__v__{version}"}
     else:
-        prefix = f"{state.store.key_prefix}:v:_stream:"
+        prefix = state.store.view_key("v", "_stream:")
         versions = {k.decode()[len(prefix):].split(":")[0]
                     for k in state.client.scan_iter(match=f"{prefix}*:ids")}
         assert versions == {version}
