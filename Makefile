@@ -36,9 +36,13 @@ demo: build
 	featureops list
 	featureops training-set --spine train_fraud_detection__spine --exposure fraud_detection_model --timestamp-column event_at --full-feature-names --out data/training/fraud_detection.parquet
 	featureops datasets verify data/training/fraud_detection.parquet
+	featureops bundle --exposure fraud_detection_model --dataset data/training/fraud_detection.parquet --preprocessing bundles/fraud_detection_model.preprocessing.yml --out bundles/fraud_detection_model
 	featureops leakage
 	featureops materialize --end-time 2026-11-01
 	featureops lookup -f feat_user__spend_windows -f feat_user__profile --entity user_id=42 --as-of 2026-11-01
+	# One scoring request through the model's bundle: its features in its order, preprocessed
+	# (exit 1 if a feature's definition changed since the bundle was built)
+	featureops lookup --bundle bundles/fraud_detection_model --preprocess --entity merchant_id=7 --fields '{"user_id": 42, "transaction_id": 900001, "event_at": "2026-10-31T12:00:00Z", "amount": 129.9, "currency_code": "EUR", "channel": "online", "device_type": "mobile", "transaction_country_code": "FR"}' --as-of 2026-11-01
 	featureops consistency --sample 500
 	featureops contracts check
 	featureops lineage --format html --out data/reports/lineage.html

@@ -268,8 +268,9 @@ def reproduce(version: str, warehouse: str | None, out_path: str | None,
 
 @click.command()
 @click.option("--exposure", required=True, help="The ml exposure the model serves.")
-@click.option("--dataset", required=True, metavar="VERSION",
-              help="The dataset version the model was trained on.")
+@click.option("--dataset", required=True, metavar="VERSION|FILE",
+              help="The dataset version the model was trained on, or its training-set "
+                   "file (the version in its footer).")
 @click.option("--preprocessing", "spec_path", default=None,
               type=click.Path(dir_okay=False), help="YAML/JSON preprocessing spec.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
@@ -286,6 +287,10 @@ def bundle(exposure: str, dataset: str, spec_path: str | None, out_dir: str,
     from featureops.bundles.spec import read_spec
 
     spec = read_spec(spec_path) if spec_path else None
+    if Path(dataset).is_file():
+        from featureops.datasets.identity import read_file_version
+
+        dataset = read_file_version(dataset).version
     built = build_bundle(project, _registry(project, registry_dir), exposure, dataset, spec)
     write_bundle(built, Path(out_dir))
     if output_format == "json":

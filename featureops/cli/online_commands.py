@@ -85,6 +85,24 @@ def _parse_entities(pairs: tuple[str, ...]) -> dict[str, list[Any]]:
     return entities
 
 
+def _parse_fields(text: str | None, entities: tuple[str, ...]) -> dict[str, list[Any]]:
+    import json
+
+    if text is None:
+        return {}
+    try:
+        fields = json.loads(text)
+    except ValueError as error:
+        raise click.BadParameter(f"not JSON ({error})", param_hint="--fields") from None
+    if not isinstance(fields, dict):
+        raise click.BadParameter("must be a JSON object", param_hint="--fields")
+    twice = sorted(set(fields) & {pair.partition("=")[0].strip() for pair in entities})
+    if twice:
+        raise click.BadParameter(f"'{twice[0]}' is also an --entity", param_hint="--fields")
+    return {name: value if isinstance(value, list) else [value]
+            for name, value in fields.items()}
+
+
 @click.command()
 @project_options
 @click.option("--features", "-f", "features", multiple=True, metavar="VIEW[:FEATURE]",
@@ -94,16 +112,33 @@ def _parse_entities(pairs: tuple[str, ...]) -> dict[str, list[Any]]:
               help="Entity key value (repeat a key for several entities).")
 @click.option("--as-of", type=click.DateTime(TIME_FORMATS), default=None,
               help="Judge ttl and freshness as of this time, UTC [default: now].")
+@click.option("--fields", default=None, metavar="JSON",
+              help="Request fields of request-time views, typed as JSON: "
+                   "'{\"amount\": 12.5, \"channel\": \"online\"}' (a list per field for "
+                   "several entities).")
+@click.option("--bundle", default=None, metavar="DIR|ID",
+              help="A model bundle (its folder, or its id in the bundles folder): its "
+                   "features in its order; exit 1 if their definitions changed since.")
+@click.option("--preprocess", is_flag=True, help="With --bundle: apply its preprocessing.")
 @json_option
 def lookup(project: Project, features: tuple[str, ...], exposure: str | None,
-           entities: tuple[str, ...], as_of: datetime | None, as_json: bool) -> None:
+           entities: tuple[str, ...], as_of: datetime | None, fields: str | None,
+           bundle: str | None, preprocess: bool, as_json: bool) -> None:
     """Look up online features for entities (what the server's /features returns)."""
     from featureops.online.sdk import OnlineFeatureClient
 
+    if bundle and (features or exposure):
+        raise click.UsageError("--bundle replaces --features and --exposure")
+    if preprocess and not bundle:
+        raise click.UsageError("--preprocess needs --bundle")
+    request = {**_parse_entities(entities), **_parse_fields(fields, entities)}
     client = OnlineFeatureClient(project)
     try:
-        found = client.get_online_features(list(features) or None, exposure,
-                                           _parse_entities(entities), as_of)
+        if bundle:
+            found = _bundle_lookup(project, client, bundle, request, as_of, preprocess)
+        else:
+            found = client.get_online_features(list(features) or None, exposure, request,
+                                               as_of)
     finally:
         client.close()
     if as_json:
@@ -124,6 +159,24 @@ def lookup(project: Project, features: tuple[str, ...], exposure: str | None,
         out.print(table)
     if found.offline_views:
         out.print(f"not online (request-time or offline only): {', '.join(found.offline_views)}")
+
+
+def _bundle_lookup(project: Project, client: Any, bundle: str,
+                   entities: dict[str, list[Any]], as_of: datetime | None,
+                   preprocess: bool) -> Any:
+    from pathlib import Path
+
+    from featureops.bundles.check import BundleIndex, bundles_root
+    from featureops.bundles.errors import BundleDefinitionsChangedError
+    from featureops.bundles.online import get_bundle_features
+
+    source = Path(bundle) if Path(bundle).is_dir() else BundleIndex(
+        bundles_root(project)).find(bundle)
+    try:
+        return get_bundle_features(client, source, entities, as_of, preprocess)
+    except BundleDefinitionsChangedError as error:  # the server's 409: a check failed
+        click.echo(f"error: {error}", err=True)
+        raise click.exceptions.Exit(1) from None
 
 
 def _short(value: Any) -> str:

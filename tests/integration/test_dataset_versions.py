@@ -541,7 +541,28 @@ def test_the_server_checks_bundles(duckdb_build, registry, first, edited_build, 
         assert sorted(str(v) for (v,) in logged) == sorted(
             str(v) for v in served["feat_user__profile:card_tier"])
 
+        # featureops lookup --bundle: the same answer from the command line
+        cli_dir = tmp_path / "cli"
+        cli_dir.mkdir()
+        (cli_dir / "featureops.yml").write_text(
+            f"online_store:\n  type: sqlite\n  path: {store.path}\n")
+        (cli_dir / "dbt_project.yml").write_text("name: featureops\nprofile: featureops\n")
+        monkeypatch.delenv("FEATUREOPS_ONLINE_STORE", raising=False)
+        fields = {k: v for k, v in entities.items() if k != "merchant_id"}
+        lookup = ["lookup", "--bundle", bundle_id, "--preprocess", "--fields",
+                  json.dumps(fields), "--as-of", end.strftime("%Y-%m-%dT%H:%M:%S"), "--json",
+                  *[f"--entity=merchant_id={m}" for m in entities["merchant_id"]],
+                  "--project-dir", str(cli_dir)]
+        result = CliRunner().invoke(cli, [*lookup, "--manifest",
+                                          str(duckdb_build.manifest_path)])
+        assert result.exit_code == 0, result.output
+        answer = json.loads(result.stdout)
+        assert [[row["features"][ref]["value"] for ref in references] for row in answer] == \
+            [[preprocessed[ref][i] for ref in references] for i in range(len(rows))]
+
         edited_project, edited_manifest, _ = edited_build
+        code = run([*lookup, "--manifest", str(edited_manifest)])
+        assert code == 1  # the server's 409
         edited = Project.locate(edited_project, edited_manifest)
         profile = [f.reference for f in bundle.features if f.view == "feat_user__profile"]
         with TestClient(create_app(edited, client=client, settings=settings,
