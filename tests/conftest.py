@@ -97,6 +97,16 @@ def dataset_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
         yield path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def bundles_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The server and the audit look for model bundles in an empty temporary folder, never
+    the checkout's bundles/ (make demo's bundle would meet every edited definition)."""
+    path = tmp_path_factory.mktemp("bundles")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FEATUREOPS_BUNDLES_DIR", str(path))
+        yield path
+
+
 @pytest.fixture(scope="session")
 def example_dependencies() -> None:
     """`dbt deps` of the example project, once: its packages.yml names the featureops dbt
