@@ -43,6 +43,18 @@ demo: build
 	# One scoring request through the model's bundle: its features in its order, preprocessed
 	# (exit 1 if a feature's definition changed since the bundle was built)
 	featureops lookup --bundle bundles/fraud_detection_model --preprocess --entity merchant_id=7 --fields '{"user_id": 42, "transaction_id": 900001, "event_at": "2026-10-31T12:00:00Z", "amount": 129.9, "currency_code": "EUR", "channel": "online", "device_type": "mobile", "transaction_country_code": "FR"}' --as-of 2026-11-01
+	# Streaming (docs/streaming.md), in Redis beside the SQLite store above: the batch layer as
+	# of 2026-10-31 12:00 and an empty stream state (a replay of the log's last second), user
+	# 1888's spend as of 23:30 (the batch record alone); the rest of that day's transactions
+	# (rows 49326 on, in event-time order) published to NATS JetStream and consumed; the same
+	# lookup now merges batch and stream as of 23:30; then the state rebuilt from the log
+	FEATUREOPS_ONLINE_STORE=redis featureops materialize --select feat_user__spend_windows --end-time 2026-10-31T12:00:00 --quiet
+	FEATUREOPS_ONLINE_STORE=redis featureops stream replay --from 1s --quiet
+	FEATUREOPS_ONLINE_STORE=redis featureops lookup -f feat_user__spend_windows:transaction_count_1h -f feat_user__spend_windows:amount_usd_sum_1h -f feat_user__spend_windows:amount_usd_sum_24h --entity user_id=1888 --as-of 2026-10-31T23:30:00
+	featureops stream publish data/raw/transactions.parquet --offset 49326
+	FEATUREOPS_ONLINE_STORE=redis featureops stream run --until-idle --quiet
+	FEATUREOPS_ONLINE_STORE=redis featureops lookup -f feat_user__spend_windows:transaction_count_1h -f feat_user__spend_windows:amount_usd_sum_1h -f feat_user__spend_windows:amount_usd_sum_24h --entity user_id=1888 --as-of 2026-10-31T23:30:00
+	FEATUREOPS_ONLINE_STORE=redis featureops stream replay --from 10m --quiet
 	featureops consistency --sample 500
 	featureops contracts check
 	featureops lineage --format html --out data/reports/lineage.html
