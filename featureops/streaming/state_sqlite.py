@@ -330,9 +330,15 @@ class _LogFrontier:
         self.conn, self.table = conn, table
         conn.execute(f"create table if not exists {table} (position integer primary key, "
                      "event_micros integer not null)")
+        # the last entry (the newest): events after it in the log, the usual case, need no
+        # lookup and have no following entries to remove
+        self.tail = conn.execute(f"select position, event_micros from {table} "
+                                 "order by position desc limit 1").fetchone()
 
     def newest_before(self, position: int) -> int | None:
         """The newest event time applied before ``position`` in the log."""
+        if self.tail is None or position > self.tail[0]:
+            return None if self.tail is None else self.tail[1]
         found = self.conn.execute(f"select event_micros from {self.table} where position < ? "
                                   "order by position desc limit 1", (position,)).fetchone()
         return None if found is None else found[0]
@@ -343,14 +349,21 @@ class _LogFrontier:
             return  # an earlier event is newer: this one never decides anything
         self.conn.execute(f"insert or replace into {self.table} values (?, ?)",
                           (position, micros))
+        if self.tail is None or position > self.tail[0]:
+            self.tail = (position, micros)
+            return
         # the following entries it is newer than are no longer on the frontier
         self._drop_up_to(micros, after=position)
+        self.tail = self.conn.execute(f"select position, event_micros from {self.table} "
+                                      "order by position desc limit 1").fetchone()
 
     def forget_up_to(self, micros: int) -> None:
         """Drop entries no longer deciding anything: times up to ``micros`` (the new floor
         plus the lateness) cannot make an event above the floor too late. They are the
         frontier's first entries, since its times grow."""
         self._drop_up_to(micros, after=None)
+        if self.tail is not None and self.tail[1] <= micros:
+            self.tail = None
 
     def _drop_up_to(self, micros: int, after: int | None) -> None:
         """Delete the entries after position ``after`` (from the first: None) while their
