@@ -66,11 +66,10 @@ local function frontier_time(member) return tonumber(string.sub(member, 22)) end
 local function drop_up_to(fr, start, micros, rounds)
   for _ = 1, rounds do
     local found = redis.call('ZRANGEBYLEX', fr, start, '+', 'LIMIT', 0, 100)
-    if #found == 0 then return end
-    for _, m in ipairs(found) do
-      if frontier_time(m) > micros then return end
-      redis.call('ZREM', fr, m)
-    end
+    local last = 0
+    while last < #found and frontier_time(found[last + 1]) <= micros do last = last + 1 end
+    if last > 0 then redis.call('ZREMRANGEBYLEX', fr, start, '[' .. found[last]) end
+    if last < 100 then return end
   end
 end
 -- 20-digit positions compared in two exact halves (Lua numbers hold 53 bits)
@@ -81,28 +80,41 @@ local function later(a, b)
 end
 local function frontier(fr)
   -- its last entry (the newest) is kept at hand: events after it in the log, the usual
-  -- case, need no lookup and have no following entries to remove
+  -- case, need no lookup and have no following entries to remove; their entries are
+  -- added with one ZADD per 500 (flush), before any lookup
   local tail_pos, tail_time
+  local pending = {}
+  local f = {}
+  function f.flush()
+    for first = 1, #pending, 1000 do
+      redis.call('ZADD', fr, unpack(pending, first, math.min(first + 999, #pending)))
+    end
+    pending = {}
+  end
   local function load_tail()
+    f.flush()
     local last = redis.call('ZREVRANGEBYLEX', fr, '+', '-', 'LIMIT', 0, 1)[1]
     tail_pos, tail_time = nil, nil
     if last then tail_pos, tail_time = string.sub(last, 1, 20), frontier_time(last) end
   end
   load_tail()
-  local f = {}
   function f.newest_before(pos)
     if not tail_pos or later(pos, tail_pos) then return tail_time end
+    f.flush()
     local found = redis.call('ZREVRANGEBYLEX', fr, '(' .. pos, '-', 'LIMIT', 0, 1)
     return found[1] and frontier_time(found[1])
   end
   function f.add(pos, micros, before)
     if before and before >= micros then return end
     local member = pos .. ':' .. string.format('%d', micros)
-    redis.call('ZADD', fr, 0, member)
     if not tail_pos or later(pos, tail_pos) then
+      pending[#pending + 1] = 0
+      pending[#pending + 1] = member
       tail_pos, tail_time = pos, micros
       return
     end
+    f.flush()
+    redis.call('ZADD', fr, 0, member)
     -- the following entries it is newer than leave the frontier
     drop_up_to(fr, '(' .. member, micros, math.huge)
     load_tail()
@@ -146,6 +158,7 @@ local function apply(v)
       if not newest or micros > newest then newest = micros end
     end
   end
+  log.flush()
   if applied > 0 then
     redis.call('SET', p .. ':wm', string.format('%d', newest))
     -- older events can no longer be in a window; their redeliveries are too late
