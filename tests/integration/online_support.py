@@ -47,9 +47,11 @@ def redis_store(prefix: str | None = None, url_env: str = "FEATUREOPS_REDIS_URL"
 
 def drop_prefix(store: OnlineStore) -> None:
     if isinstance(store, RedisOnlineStore):
-        keys = list(store.client.scan_iter(match=f"{store.config.key_prefix}:*", count=10_000))
-        if keys:
-            store.client.delete(*keys)
+        prefix = store.config.key_prefix  # on a Redis Cluster keys start {prefix:view}
+        for pattern in (f"{prefix}:*", f"{{{prefix}:*"):
+            keys = list(store.client.scan_iter(match=pattern, count=10_000))
+            for start in range(0, len(keys), 10_000):
+                store.client.delete(*keys[start:start + 10_000])
     store.close()
 
 
@@ -107,8 +109,13 @@ def private_redis(directory: Path) -> Iterator[PrivateRedis]:
             server.process.wait(timeout=10)
 
 
-def store_for(kind: str, tmp_path: Path) -> tuple[OnlineStore, dict]:
-    """A fresh store of ``kind`` (private SQLite file or Redis prefix) and its config."""
+def store_for(kind: str, tmp_path: Path, cluster_env: str = "") -> tuple[OnlineStore, dict]:
+    """A fresh store of ``kind`` (private SQLite file or Redis prefix) and its config;
+    ``redis-cluster``: a prefix on the cluster whose nodes ``cluster_env`` holds."""
+    if kind == "redis-cluster":
+        store = redis_store(url_env=cluster_env, cluster=True)
+        return store, {"type": "redis", "key_prefix": store.config.key_prefix,
+                       "url_env": cluster_env, "cluster": True}
     if kind == "redis":
         from tests.services import require_redis
 

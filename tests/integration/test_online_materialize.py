@@ -24,9 +24,10 @@ from tests.integration.online_support import (
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "redis-cluster"])
 def store(request, tmp_path):
-    created, _ = store_for(request.param, tmp_path)
+    cluster_env = request.getfixturevalue("redis_cluster") if "cluster" in request.param else ""
+    created, _ = store_for(request.param, tmp_path, cluster_env)
     yield created
     drop_prefix(created)
 

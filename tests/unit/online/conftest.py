@@ -42,8 +42,9 @@ def make_redis(tmp_path: Path, **settings: object) -> Iterator[OnlineStore]:
     finally:
         # a cluster's keys are {prefix:view}:...
         for pattern in (f"{prefix}:*", f"{{{prefix}:*"):
-            for key in list(store.client.scan_iter(match=pattern, count=10_000)):
-                store.client.delete(key)
+            keys = list(store.client.scan_iter(match=pattern, count=10_000))
+            if keys:
+                store.client.delete(*keys)
         store.close()
 
 
