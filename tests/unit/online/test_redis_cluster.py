@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from featureops.online.base import OnlineStoreError
+from featureops.online.base import OnlineStoreError, StoreUnavailableError
 from featureops.online.config import parse_store_config
 from featureops.online.encoding import RecordCodec, encode_key
 from featureops.online.redis import RedisOnlineStore
@@ -172,3 +172,15 @@ def test_advise_measures_a_view_on_the_cluster(cluster_store) -> None:
     assert (size.entities, size.why) == (len(ids), "")
     assert size.record_bytes == pytest.approx(sum(sizes) / len(sizes))
     assert size.redis_bytes > size.record_bytes
+
+
+def test_a_cluster_with_no_reachable_node_is_a_one_line_error(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    from tests.redis_cluster import free_port
+
+    monkeypatch.setenv("FEATUREOPS_REDIS_URL", f"redis://127.0.0.1:{free_port()}")
+    config = parse_store_config({"type": "redis", "cluster": True, "key_prefix": "p",
+                                 "connect_timeout": 0.2})
+    with pytest.raises(StoreUnavailableError, match="Redis Cluster at 127.0.0.1") as error:
+        RedisOnlineStore(config, tmp_path)
+    assert "\n" not in str(error.value)
