@@ -179,6 +179,7 @@ async def _read_logs(pipelines: list[Pipeline], settings: StreamingSettings,
                 await transport.connect()
                 results.append(await _read_log(pipeline, transport, settings, target, start,
                                                stop, progress))
+            _check(stop)  # a signal during the last batch stops it too
             return results
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -192,9 +193,7 @@ async def _read_log(pipeline: Pipeline, transport: Transport, settings: Streamin
                     progress: _Progress) -> SourceReplay:
     report = SourceReplay(pipeline.source.name)
     async for deliveries in transport.read_from(start, settings.batch_size):
-        if stop.is_set():
-            raise ReplayError("replay stopped by a signal: nothing published, the live "
-                              "state keeps serving")
+        _check(stop)
         # blocking (DuckDB and the store): off the loop, like the workers' batches
         outcome = await asyncio.to_thread(process_batch, pipeline, target, deliveries)
         report.messages += len(deliveries)
@@ -204,6 +203,12 @@ async def _read_log(pipeline: Pipeline, transport: Transport, settings: Streamin
         report.not_counted.update(letter.reason for _, letter in outcome.dead)
         progress.advance(report.source, len(deliveries))
     return report
+
+
+def _check(stop: asyncio.Event) -> None:
+    if stop.is_set():
+        raise ReplayError("replay stopped by a signal: nothing published, the live state "
+                          "keeps serving")
 
 
 class _Progress:

@@ -2,7 +2,8 @@
 view's state from the retained log (NATS JetStream by start time, Redis Streams by entry
 id) into a new version and flips it. The live state is corrupted (events the log never
 had); a replay SIGKILLed halfway leaves the corrupted version serving, its leftover
-version is refused until aborted; a full replay makes the served windows dbt's rows."""
+version is refused until aborted; one SIGTERMed halfway drops its version itself; a full
+replay makes the served windows dbt's rows."""
 
 from __future__ import annotations
 
@@ -35,20 +36,28 @@ from tests.services import require_nats, require_redis
 
 pytestmark = pytest.mark.slow
 
-# Run the CLI, SIGKILLing the process as it applies its third replayed batch.
-KILLED_REPLAY = """
+# Run the CLI (argv[2:]), sending the process signal argv[1] as it applies its third
+# replayed batch.
+SIGNALLED_REPLAY = """
 import os, signal, sys
 from featureops.streaming import replay
 apply, calls = replay._IntoReplay.apply, []
-def killing(self, view, rows):
+def signalling(self, view, rows):
     calls.append(1)
     if len(calls) == 3:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), getattr(signal, sys.argv[1]))
     return apply(self, view, rows)
-replay._IntoReplay.apply = killing
+replay._IntoReplay.apply = signalling
 from featureops.cli import run
-sys.exit(run(sys.argv[1:]))
+sys.exit(run(sys.argv[2:]))
 """
+
+
+def _signalled_replay(signal_name: str, started: str, args: list[str]
+                      ) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", SIGNALLED_REPLAY, signal_name, "stream",
+                           "replay", "--from", started, "--batch-size", "100", "--quiet",
+                           *args], capture_output=True, text=True, env=os.environ, timeout=300)
 
 
 @pytest.fixture(params=["nats", "redis"])
@@ -105,9 +114,7 @@ def test_replay_rebuilds_the_state_and_a_killed_one_changes_nothing(
         corrupted = served_mismatches(client, view, later)
         assert len(corrupted) > 10  # the bogus events are served
 
-        killed = subprocess.run([sys.executable, "-c", KILLED_REPLAY, "stream", "replay",
-                                 "--from", started, "--batch-size", "100", "--quiet", *args],
-                                capture_output=True, text=True, env=os.environ, timeout=300)
+        killed = _signalled_replay("SIGKILL", started, args)
         assert killed.returncode == -9, killed.stderr
         assert served_mismatches(client, view, later) == corrupted  # the old version serves
         (building,) = [line.split()[-1] for line in killed.stderr.splitlines()
@@ -118,6 +125,11 @@ def test_replay_rebuilds_the_state_and_a_killed_one_changes_nothing(
         assert len(error.splitlines()) == 1 and "--abort VERSION" in error, error
         assert run(["stream", "replay", "--abort", building, "--view", VIEW, *args]) == 0
         assert f"replay version {building} dropped" in capsys.readouterr().out
+        # SIGTERM: the replay stops, drops its version itself, and says so on one line
+        stopped = _signalled_replay("SIGTERM", started, args)
+        assert stopped.returncode == 2, stopped.stderr
+        assert stopped.stderr.splitlines()[-1].startswith("error: replay stopped by a signal")
+        assert served_mismatches(client, view, later) == corrupted
 
         assert run(["stream", "replay", "--from", started, *args, "--json"]) == 0
         replayed = json.loads(capsys.readouterr().out)
