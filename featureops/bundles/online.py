@@ -21,27 +21,47 @@ def references(bundle: Bundle) -> list[str]:
     return [feature.reference for feature in bundle.features]
 
 
+#: (bundle id, the answer's references) -> where each bundle feature is in the answer,
+#: and (position, parameters) of each preprocessed one: worked out once per bundle
+_LAYOUTS: dict[tuple[str, tuple[str, ...]], tuple[list[int], list[tuple[int, Any]]]] = {}
+_MAX_LAYOUTS = 256
+
+
+def _layout(answer: OnlineColumns, bundle: Bundle) -> tuple[list[int], list[tuple[int, Any]]]:
+    key = (bundle.id, tuple(answer.feature_refs))
+    found = _LAYOUTS.get(key)
+    if found is None:
+        position = {ref: index for index, ref in enumerate(answer.feature_refs)}
+        for feature in bundle.features:
+            if feature.reference not in position:  # a request-time view without its fields
+                raise OnlineRequestError(
+                    f"bundle {bundle.id}: feature {feature.reference} was not served"
+                    + (f" (not online: {', '.join(answer.offline_views)})"
+                       if answer.offline_views else ""))
+        found = ([position[feature.reference] for feature in bundle.features],
+                 [(index, bundle.preprocessing[feature.column])
+                  for index, feature in enumerate(bundle.features)
+                  if feature.column in bundle.preprocessing])
+        if len(_LAYOUTS) >= _MAX_LAYOUTS:
+            _LAYOUTS.clear()
+        _LAYOUTS[key] = found
+    return found
+
+
 def in_bundle_order(answer: OnlineColumns, bundle: Bundle, preprocess: bool) -> OnlineColumns:
     """The answer's columns in the bundle's order, named by its references, with the
     bundle's exposure as the service; with ``preprocess``, each value through the bundle's
     transform of its feature (featureops.bundles.preprocess)."""
-    position = {ref: index for index, ref in enumerate(answer.feature_refs)}
-    columns, views = [], []
-    for feature in bundle.features:
-        index = position.get(feature.reference)
-        if index is None:  # e.g. a request-time view whose fields were not sent
-            raise OnlineRequestError(
-                f"bundle {bundle.id}: feature {feature.reference} was not served"
-                + (f" (not online: {', '.join(answer.offline_views)})"
-                   if answer.offline_views else ""))
-        column = answer.columns[index]
-        params = bundle.preprocessing.get(feature.column)
-        if preprocess and params is not None:
-            column = column._replace(values=[transform_value(params, v) for v in column.values])
-        columns.append(column)
-        views.append(answer.feature_views[index])
+    layout, preprocessed = _layout(answer, bundle)
+    columns = [answer.columns[index] for index in layout]
+    if preprocess:
+        for position, params in preprocessed:
+            column = columns[position]
+            columns[position] = column._replace(
+                values=[transform_value(params, v) for v in column.values])
     return OnlineColumns(references(bundle), answer.entity_names, answer.entity_rows,
-                         columns, views, bundle.exposure, answer.offline_views)
+                         columns, [answer.feature_views[index] for index in layout],
+                         bundle.exposure, answer.offline_views)
 
 
 def get_bundle_features(client: OnlineFeatureClient, bundle: Bundle | str | Path,
