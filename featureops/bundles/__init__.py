@@ -10,6 +10,7 @@ from featureops._lazy import lazy_exports
 _EXPORTS = {
     "apply": "featureops.bundles.preprocess",
     "Bundle": "featureops.bundles.bundle",
+    "get_bundle_features": "featureops.bundles.online",
     "read_bundle": "featureops.bundles.bundle",
     "write_bundle": "featureops.bundles.bundle",
     "PreprocessingSpec": "featureops.bundles.spec",
