@@ -21,12 +21,8 @@ from featureops._optional import require
 from featureops.online.base import OnlineStoreError
 
 redis = require("redis", extra="redis")
-_cluster = require("redis.cluster", extra="redis")
-_async_cluster = require("redis.asyncio.cluster", extra="redis")
-_retry = require("redis.retry", extra="redis")
-_async_retry = require("redis.asyncio.retry", extra="redis")
-_backoff = require("redis.backoff", extra="redis")
 exceptions = redis.exceptions
+# the cluster clients are imported when a cluster is opened: one-node stores skip them
 
 #: Errors of one master (down, restarting, its slots not served): its views only.
 NODE_ERRORS = (exceptions.ConnectionError, exceptions.TimeoutError,
@@ -80,12 +76,14 @@ def cluster_kwargs(urls: str, connection: dict[str, Any], tls: bool) -> dict[str
 
 def open_cluster(settings: dict[str, Any]) -> Any:
     """A sync cluster client (raises RedisClusterException when no node answers)."""
-    return _open(_cluster, _retry, settings)
+    return _open(require("redis.cluster", extra="redis"),
+                 require("redis.retry", extra="redis"), settings)
 
 
 def open_async_cluster(settings: dict[str, Any]) -> Any:
     """The asyncio client of the same cluster (connects lazily, on its first call)."""
-    return _open(_async_cluster, _async_retry, settings)
+    return _open(require("redis.asyncio.cluster", extra="redis"),
+                 require("redis.asyncio.retry", extra="redis"), settings)
 
 
 def _open(module: Any, retry: Any, settings: dict[str, Any]) -> Any:
@@ -96,7 +94,7 @@ def _open(module: Any, retry: Any, settings: dict[str, Any]) -> Any:
 
 
 def _fast_backoff() -> Any:
-    return _backoff.ConstantBackoff(0.01)
+    return require("redis.backoff", extra="redis").ConstantBackoff(0.01)
 
 
 def describe(settings: dict[str, Any]) -> str:
@@ -127,11 +125,11 @@ def queue_script(pipe: Any, script: Any, keys: list[str], args: Iterable[Any]) -
 
 def ping_all(client: Any) -> None:
     """PING every master (a plain ping asks one node)."""
-    client.ping(target_nodes=_cluster.RedisCluster.PRIMARIES)
+    client.ping(target_nodes=client.PRIMARIES)
 
 
 async def ping_all_async(client: Any) -> None:
-    await client.ping(target_nodes=_async_cluster.RedisCluster.PRIMARIES)
+    await client.ping(target_nodes=client.PRIMARIES)
 
 
 def check_config(cluster: bool, url: str) -> None:
