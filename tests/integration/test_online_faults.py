@@ -46,9 +46,10 @@ materialize(project, store=store, select=[sys.argv[5]], batch_size=100, progress
 """
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "redis-cluster"])
 def store_and_config(request, tmp_path):
-    created, config = store_for(request.param, tmp_path)
+    cluster_env = request.getfixturevalue("redis_cluster") if "cluster" in request.param else ""
+    created, config = store_for(request.param, tmp_path, cluster_env)
     yield created, config
     drop_prefix(created)
 
@@ -89,7 +90,7 @@ def test_kill_mid_materialize_leaves_previous_version_serving(
     monkeypatch.setattr("featureops.online.base.BUILD_LOCK_SECONDS", 0)
     monkeypatch.setattr("featureops.online.sqlite.BUILD_LOCK_SECONDS", 0)
     if config["type"] == "redis":
-        store.client.delete(f"{config['key_prefix']}:{VIEW}:_building")
+        store.client.delete(store.view_key(VIEW, "_building"))
     (result,) = materialize(project, store=store, select=[VIEW], end_time=END, progress=False)
     assert result.removed_versions, "the killed run's version was not cleaned up"
     assert snapshot_all(store, ids)[0] == result.version
