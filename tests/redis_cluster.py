@@ -60,6 +60,11 @@ class ClusterNode:
         _wait(lambda: command(self.port, "PING").startswith(b"+PONG"),
               f"redis-server on port {self.port} did not start (see {self.directory}/redis.log)")
 
+    def pause(self, paused: bool) -> None:
+        """SIGSTOP (a hung master: connections open, no answers) or SIGCONT this node."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGSTOP if paused else signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL this node's process only (a crash: nothing saved)."""
         if self.process is not None:

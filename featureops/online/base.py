@@ -148,6 +148,9 @@ class OnlineStore(ABC):
     #: Stores whose reads can wait (a round trip to a server that may hang) keep False and
     #: are read through ``read_async`` with a deadline.
     inline_reads: bool = False
+    #: True when views live on nodes that fail independently (a Redis Cluster): one read
+    #: missing its deadline says nothing of reads of other views.
+    partitioned: bool = False
 
     def __init__(self, config: Any, project_dir: Path) -> None:
         self.config = config

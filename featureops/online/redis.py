@@ -112,6 +112,7 @@ class RedisOnlineStore(OnlineStore):
         url = os.environ.get(config.url_env) or DEFAULT_URL
         tls = _flag(os.environ.get(config.tls_env))
         self.cluster = config.cluster or _flag(os.environ.get(config.cluster_env))
+        self.partitioned = self.cluster
         connection = {"password": os.environ.get(config.password_env) or None,
                       "socket_timeout": config.socket_timeout,
                       "socket_connect_timeout": config.connect_timeout}

@@ -13,8 +13,9 @@
 - **The circuit**: after the store failed, every call gets 503 at once for
   ``store_retry_seconds``, then the next call tries the store again, so the server recovers
   without a restart. A busy store (StoreBusyError: a write waited for a lock) does not open
-  it: reads still work. Nor does one unreachable master of a Redis Cluster
-  (NodeUnavailableError): requests for its views get 503, the other views keep answering.
+  it: reads still work. Nor does one unreachable or hung master of a Redis Cluster
+  (NodeUnavailableError; a missed deadline on such a store): requests for its views get
+  503, the other views keep answering.
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ class StoreCalls:
                 async with asyncio.timeout(self.timeout):
                     return await action()
             except TimeoutError:
-                raise StoreUnavailableError(f"no answer within {self.timeout:g} s") from None
+                # a partitioned store's hung node stalls its own views only
+                error = NodeUnavailableError if self.store.partitioned else StoreUnavailableError
+                raise error(f"no answer within {self.timeout:g} s") from None
 
     async def ping(self) -> None:
         """Whether the store answers (``/health``), like a lookup."""

@@ -1,7 +1,9 @@
 """One Redis Cluster master SIGKILLed while the feature server reads: requests for the views
 it serves get 503 naming it, the other views keep answering with their values, no answer
 is ever wrong, and the views come back when it restarts (same port, same nodes.conf; AOF
-so it restarts with its data). A private 3-master cluster, stopped by pid."""
+so it restarts with its data). Then the same master hung (SIGSTOP): its views miss the
+deadline, the others answer at once, and SIGCONT brings them back. A private 3-master
+cluster, stopped by pid."""
 
 from __future__ import annotations
 
@@ -144,4 +146,24 @@ def test_a_killed_master_fails_only_its_views_and_recovers(duckdb_build, monkeyp
                     served(before[view]))
             cluster.wait_healthy()
             assert http.get("/health").status_code == 200
+
+            # hung (SIGSTOP): its views miss the deadline (503), the others do not wait
+            victim.pause(True)
+            try:
+                for view in down_views:
+                    hung = http.post("/features", json=request_for(view))
+                    assert hung.status_code == 503 and "no answer within" in hung.text
+                for view in up_views:
+                    started = time.monotonic()
+                    up = http.post("/features", json=request_for(view))
+                    assert up.status_code == 200 and time.monotonic() - started < 0.4
+                    assert served(up.json()) == served(before[view])
+            finally:
+                victim.pause(False)
+            deadline = time.monotonic() + 30
+            while (after := http.post("/features", json=request_for(down_views[0]))
+                   ).status_code != 200:
+                assert time.monotonic() < deadline, after.text
+                time.sleep(0.1)
+            assert served(after.json()) == served(before[down_views[0]])
         store.close()
