@@ -74,6 +74,82 @@ def served(answer: dict) -> list:
     return [result["values"] for result in answer["results"][1:]]
 
 
+class Outage:
+    """The server under test, the views on the victim master and on the others, and what
+    each view served before anything failed."""
+
+    def __init__(self, http, victim, down_views: list[str]) -> None:
+        self.http, self.victim, self.down = http, victim, down_views
+        self.up = [view for view in VIEWS if view not in down_views]
+        self.before = {view: self.post(view).json() for view in VIEWS}
+
+    def post(self, view: str):
+        return self.http.post("/features", json=request_for(view))
+
+    def assert_up_views_answer(self, within: float = 30.0) -> None:
+        for view in self.up:
+            started = time.monotonic()
+            up = self.post(view)
+            assert up.status_code == 200, up.text
+            assert time.monotonic() - started < within
+            assert served(up.json()) == served(self.before[view])
+
+    def wait_for(self, view: str, seconds: float = 30) -> None:
+        """Until ``view`` answers 200 (503s meanwhile), then its values are the old ones."""
+        deadline = time.monotonic() + seconds
+        while (after := self.post(view)).status_code != 200:
+            assert after.status_code == 503, after.text
+            assert time.monotonic() < deadline, after.text
+            time.sleep(0.1)
+        assert served(after.json()) == served(self.before[view])
+
+
+def killed_during_reads(outage: Outage) -> None:
+    """Reads going on while the master is SIGKILLed: every 200 is the right answer."""
+    killer = threading.Timer(0.3, outage.victim.kill)
+    killer.start()
+    answers = []
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        answers += [(view, outage.post(view)) for view in VIEWS]
+    killer.join()
+    assert {r.status_code for _, r in answers} <= {200, 503}
+    assert all(served(r.json()) == served(outage.before[v])
+               for v, r in answers if r.status_code == 200)
+    assert any(r.status_code == 503 for _, r in answers)
+
+
+def while_down(outage: Outage, client: OnlineFeatureClient) -> None:
+    """503 naming the dead master for its views, values for the others."""
+    port = str(outage.victim.port)
+    for _ in range(3):
+        for view in outage.down:
+            down = outage.post(view)
+            assert down.status_code == 503, down.text
+            assert port in down.json()["detail"] and down.headers["retry-after"] == "1"
+        outage.assert_up_views_answer()
+    assert outage.http.get("/health").status_code == 503
+    view = outage.down[0]
+    with pytest.raises(NodeUnavailableError, match=port):
+        client.get_online_features(features=[view], entities={VIEWS[view][0]: IDS}, as_of=END)
+    pair = (outage.up[0], view)
+    mixed = {"features": [f"{v}:{VIEWS[v][1]}" for v in pair],
+             "entities": {VIEWS[v][0]: IDS for v in pair}, "as_of": AS_OF}
+    assert outage.http.post("/features", json=mixed).status_code == 503
+
+
+def while_hung(outage: Outage) -> None:
+    """SIGSTOP: its views miss the deadline (503), the others do not wait for it."""
+    outage.victim.pause(True)
+    try:
+        for view in outage.down:
+            hung = outage.post(view)
+            assert hung.status_code == 503 and "no answer within" in hung.text
+        outage.assert_up_views_answer(within=0.4)
+    finally:
+        outage.victim.pause(False)
+
+
 def test_a_killed_master_fails_only_its_views_and_recovers(duckdb_build, monkeypatch,
                                                            tmp_path):
     require_cluster_tools()
@@ -85,85 +161,22 @@ def test_a_killed_master_fails_only_its_views_and_recovers(duckdb_build, monkeyp
         materialize(project, store=store, select=list(VIEWS), end_time=END, progress=False)
         victim_port, down_views = next(iter(by_master.items()))
         victim = next(node for node in cluster.nodes if node.port == victim_port)
-        up_views = [view for view in VIEWS if view not in down_views]
         client = OnlineFeatureClient(project, store=store)
         settings = ServingSettings(store_retry_seconds=0.2, log_dir=str(tmp_path / "log"))
         with TestClient(create_app(project, client=client, settings=settings, tokens=()),
                         raise_server_exceptions=False) as http:
-            before = {view: http.post("/features", json=request_for(view)).json()
-                      for view in VIEWS}
+            outage = Outage(http, victim, down_views)
             for view in VIEWS:  # the oracle: what dbt built
                 truth = warehouse_values(duckdb_build, view)
-                assert served(before[view])[0] == [truth.get(i) for i in IDS], view
-
-            # reads going on while the master is killed: every 200 is the right answer
-            killer = threading.Timer(0.3, victim.kill)
-            killer.start()
-            answers = []
-            deadline = time.monotonic() + 1.5
-            while time.monotonic() < deadline:
-                for view in VIEWS:
-                    answers.append((view, http.post("/features", json=request_for(view))))
-            killer.join()
-            assert {r.status_code for _, r in answers} <= {200, 503}
-            assert all(served(r.json()) == served(before[v])
-                       for v, r in answers if r.status_code == 200)
-            assert any(r.status_code == 503 for _, r in answers)
-
-            # while it is down: 503 naming it for its views, values for the others
-            for _ in range(3):
-                for view in down_views:
-                    down = http.post("/features", json=request_for(view))
-                    assert down.status_code == 503, down.text
-                    assert str(victim_port) in down.json()["detail"]
-                    assert down.headers["retry-after"] == "1"
-                for view in up_views:
-                    up = http.post("/features", json=request_for(view))
-                    assert up.status_code == 200, up.text
-                    assert served(up.json()) == served(before[view])
-            assert http.get("/health").status_code == 503
-            with pytest.raises(NodeUnavailableError, match=str(victim_port)):
-                client.get_online_features(features=[down_views[0]],
-                                           entities={VIEWS[down_views[0]][0]: IDS},
-                                           as_of=END)
-            pair = (up_views[0], down_views[0])
-            mixed = {"features": [f"{v}:{VIEWS[v][1]}" for v in pair],
-                     "entities": {VIEWS[v][0]: IDS for v in pair}, "as_of": AS_OF}
-            assert http.post("/features", json=mixed).status_code == 503
-
-            # restarted on its port with its nodes.conf: its views answer as before
-            victim.start()
-            deadline = time.monotonic() + 30
+                assert served(outage.before[view])[0] == [truth.get(i) for i in IDS], view
+            killed_during_reads(outage)
+            while_down(outage, client)
+            victim.start()  # on its port, with its nodes.conf (and AOF: its data)
             for view in down_views:
-                while (after := http.post("/features", json=request_for(view))
-                       ).status_code != 200:
-                    assert after.status_code == 503, after.text
-                    assert time.monotonic() < deadline, after.text
-                    time.sleep(0.1)
-                assert served(after.json()) == served(before[view])
-            for view in up_views:
-                assert served(http.post("/features", json=request_for(view)).json()) == (
-                    served(before[view]))
+                outage.wait_for(view)
+            outage.assert_up_views_answer()
             cluster.wait_healthy()
             assert http.get("/health").status_code == 200
-
-            # hung (SIGSTOP): its views miss the deadline (503), the others do not wait
-            victim.pause(True)
-            try:
-                for view in down_views:
-                    hung = http.post("/features", json=request_for(view))
-                    assert hung.status_code == 503 and "no answer within" in hung.text
-                for view in up_views:
-                    started = time.monotonic()
-                    up = http.post("/features", json=request_for(view))
-                    assert up.status_code == 200 and time.monotonic() - started < 0.4
-                    assert served(up.json()) == served(before[view])
-            finally:
-                victim.pause(False)
-            deadline = time.monotonic() + 30
-            while (after := http.post("/features", json=request_for(down_views[0]))
-                   ).status_code != 200:
-                assert time.monotonic() < deadline, after.text
-                time.sleep(0.1)
-            assert served(after.json()) == served(before[down_views[0]])
+            while_hung(outage)
+            outage.wait_for(down_views[0])
         store.close()
