@@ -373,8 +373,6 @@ def collect_sources(project: Project, catalog: FeatureCatalog, *,
 
 def _attach_warehouse(sources: Sources, project: Project, catalog: FeatureCatalog,
                       explicit: str | None) -> None:
-    from featureops.offline.macros import quote_identifier
-
     try:
         warehouse = _open_warehouse(project, catalog, explicit)
     except FeatureopsError as error:
@@ -390,7 +388,7 @@ def _attach_warehouse(sources: Sources, project: Project, catalog: FeatureCatalo
         return table.column("value")[0].as_py()
 
     sources.newest_in_warehouse = lambda view: scalar(
-        view, f"max({quote_identifier(view.timestamp)})")
+        view, f"max({warehouse.quote(view.timestamp)})")
     sources.row_count = lambda view: int(scalar(view, "count(*)"))
 
 

@@ -24,7 +24,6 @@ import yaml
 
 from featureops.contracts.types import parse_type, portable_spelling
 from featureops.engines import Engine
-from featureops.engines.base import quote_identifier
 from featureops.exceptions import FeatureopsError
 from featureops.manifest import Manifest, Node
 
@@ -90,7 +89,7 @@ def scaffold_from_warehouse(manifest: Manifest, node: Node, engine: Engine) -> S
         raise ScaffoldError(f"model '{node.name}' has no relation {schema}.{table} in the "
                             f"{engine.describe()}; build it first (dbt run -s {node.name}) "
                             "or pass --catalog")
-    rows, null_free = _null_free(engine, f"{quote_identifier(schema)}.{quote_identifier(table)}",
+    rows, null_free = _null_free(engine, f"{engine.quote(schema)}.{engine.quote(table)}",
                                  [name for name, _ in described])
     columns = tuple(
         ScaffoldedColumn(name, portable_spelling(parse_type(data_type, engine.adapter_type)),
@@ -100,7 +99,7 @@ def scaffold_from_warehouse(manifest: Manifest, node: Node, engine: Engine) -> S
 
 
 def _null_free(engine: Engine, relation: str, names: list[str]) -> tuple[int, set[str]]:
-    counts = ", ".join(f"count({quote_identifier(name)})" for name in names)
+    counts = ", ".join(f"count({engine.quote(name)})" for name in names)
     result = engine.to_arrow(f"select count(*), {counts} from {relation}")
     total, *non_null = (int(column[0].as_py()) for column in result.columns)
     return total, {name for name, count in zip(names, non_null, strict=True) if count == total}

@@ -23,6 +23,8 @@ class Engine(ABC):
     """An open session on the warehouse dbt built; close it (or use ``with``)."""
 
     adapter_type: ClassVar[str]
+    #: The engine's name of the unbounded text type, for casts.
+    text_type: ClassVar[str] = "varchar"
 
     @abstractmethod
     def describe(self) -> str:

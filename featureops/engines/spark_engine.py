@@ -38,6 +38,7 @@ _PAYLOAD = "__fo_arrow"
 
 class SparkSessionEngine(Engine):
     adapter_type = "spark"
+    text_type = "string"
 
     def __init__(self, parameters: Mapping[str, Any] | None = None, *, source: str = "",
                  master: str | None = None) -> None:

@@ -28,6 +28,7 @@ _FETCH_ROWS = 10_000
 
 class SparkThriftEngine(Engine):
     adapter_type = "spark"
+    text_type = "string"
 
     def __init__(self, credentials: Mapping[str, Any], *, source: str = "") -> None:
         hive = require("pyhive.hive", extra="spark-thrift")

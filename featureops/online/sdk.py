@@ -461,8 +461,10 @@ class OnlineFeatureClient:
         """The view's StreamingView, or None when it does not stream."""
         if view.spec.streaming is None:
             return None
-        from featureops.streaming.windows import streaming_view  # sqlglot: only if needed
+        from featureops.streaming.windows import batch_only, streaming_view  # sqlglot: lazily
 
+        if batch_only(self.catalog.manifest):
+            return None
         try:
             return streaming_view(self.catalog.manifest, view)
         except FeatureopsError as error:

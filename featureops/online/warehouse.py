@@ -18,7 +18,6 @@ import pyarrow as pa
 
 from featureops.catalog import FeatureView
 from featureops.engines import Engine, WarehouseError, open_engine
-from featureops.engines.base import quote_identifier as quote
 from featureops.engines.base import sql_string
 from featureops.online.encoding import to_utc
 from featureops.project import Project
@@ -88,7 +87,7 @@ class Warehouse:
                      columns: tuple[str, ...]) -> str:
         """Latest row per entity in the window (ties on the timestamp broken by
         created_timestamp, then deterministically)."""
-        spec = view.spec
+        spec, quote = view.spec, self.engine.quote
         keys = ", ".join(quote(k) for k in spec.entities)
         order = [f"{quote(spec.timestamp)} desc"]
         if spec.created_timestamp:
@@ -106,7 +105,8 @@ class Warehouse:
     def sample_query(self, view: FeatureView, query: str, size: int, seed: int) -> str:
         """``size`` rows of ``query`` chosen by a hash of the entity keys and ``seed``: the
         same sample on every engine and every run."""
-        keys = ", ".join(f"cast({quote(k)} as varchar)" for k in view.spec.entities)
+        keys = ", ".join(f"cast({self.engine.quote(k)} as {self.engine.text_type})"
+                         for k in view.spec.entities)
         return (f"select * from ({query}) as latest order by md5(concat_ws('|', {keys}, "
                 f"{sql_string(str(seed))})) limit {int(size)}")
 

@@ -49,8 +49,10 @@ class BatchEdges:
     def streaming(self, view: FeatureView) -> StreamingView | None:
         if view.spec.streaming is None:
             return None
-        from featureops.streaming.windows import streaming_view  # sqlglot: only when needed
+        from featureops.streaming.windows import batch_only, streaming_view  # sqlglot: lazily
 
+        if batch_only(self.project.manifest):
+            return None
         return streaming_view(self.project.manifest, view)
 
     def write(self, view: StreamingView, feature_view: FeatureView, warehouse: Warehouse,

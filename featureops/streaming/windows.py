@@ -88,6 +88,17 @@ def streaming_views(manifest: Manifest, catalog: FeatureCatalog) -> list[Streami
             if view.spec.streaming is not None]
 
 
+#: Engines whose builds stream nothing: the workers run DuckDB-compiled SQL only
+#: (featureops.streaming.transform), and Spark's window frames are not the form parsed
+#: here, so the streaming views of a Spark build are served and materialized as batch views.
+BATCH_ONLY_ADAPTERS = ("spark",)
+
+
+def batch_only(manifest: Manifest) -> bool:
+    """Whether the manifest's streaming views are batch views on its engine."""
+    return manifest.adapter_type in BATCH_ONLY_ADAPTERS
+
+
 def streaming_view(manifest: Manifest, view: FeatureView) -> StreamingView:
     """One streaming view; raise StreamingDeclarationError naming the model."""
     if view.spec.streaming is None:

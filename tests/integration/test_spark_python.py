@@ -8,45 +8,45 @@ PySpark is missing; a failure under FEATUREOPS_REQUIRE_SERVICES=1.
 
 from __future__ import annotations
 
+import math
 import os
-import shutil
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 
-from featureops.engines.base import WarehouseError, quote_spark
+from featureops.catalog import FeatureCatalog
+from featureops.engines import Engine, WarehouseError, open_engine
+from featureops.engines.base import quote_spark
 from featureops.offline.macros import MacroRenderer
+from featureops.offline.retrieval import get_historical_features
+from featureops.online import materialize
+from featureops.online.materialize import online_views
+from featureops.online.sdk import OnlineFeatureClient
+from featureops.project import Project
+from tests.integration.online_support import sqlite_store
 from tests.unit.offline import test_point_in_time_join as pit
 
 
-def _spark_problem() -> str | None:
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "no Java runtime for Spark (apt-get install openjdk-17-jre-headless)"
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed (pip install 'featureops[spark]')"
-    return None
+@pytest.fixture(scope="module")
+def spark_project(spark_build) -> Iterator[Project]:
+    """The Spark build's project, its target selected as the CLI would select it (the
+    Spark context of the process is opened on that build's warehouse and metastore)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in spark_build.env.items():
+            patch.setenv(name, value)
+        patch.setenv("DBT_PROFILES_DIR", str(spark_build.project_dir))
+        yield Project.locate(spark_build.project_dir, spark_build.manifest_path)
 
 
 @pytest.fixture(scope="module")
-def spark_engine(tmp_path_factory: pytest.TempPathFactory):
-    problem = _spark_problem()
-    if problem:
-        if os.environ.get("FEATUREOPS_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{problem} (FEATUREOPS_REQUIRE_SERVICES=1, so this is a failure)")
-        pytest.skip(problem)
-    from featureops.engines.spark_engine import SparkSessionEngine
-
-    root = tmp_path_factory.mktemp("spark")
-    engine = SparkSessionEngine({
-        "spark.master": "local[2]", "spark.sql.shuffle.partitions": "2",
-        "spark.sql.warehouse.dir": str(root / "warehouse"),
-        "spark.hadoop.javax.jdo.option.ConnectionURL":
-            f"jdbc:derby:;databaseName={root / 'metastore_db'};create=true"})
+def spark_engine(spark_project: Project) -> Iterator[Engine]:
+    engine = open_engine(spark_project)
+    assert engine.adapter_type == "spark"
     yield engine
     engine.close()
 
@@ -100,13 +100,18 @@ def test_uploads_keep_values_and_naive_times_are_utc(spark_engine) -> None:
 
 
 def test_columns_of_a_table_and_of_a_missing_one(spark_engine) -> None:
-    spark_engine.session.sql("create database if not exists shop")
-    spark_engine.session.sql("create table if not exists shop.orders (id bigint, total "
-                             "decimal(10, 2), at timestamp, tags array<string>) using parquet")
-    assert spark_engine.columns("shop", "orders") == [
-        ("id", "bigint"), ("total", "decimal(10,2)"), ("at", "timestamp"),
-        ("tags", "array<string>")]
-    assert spark_engine.columns("shop", "missing") == []
+    database = f"featureops_columns_{os.getpid()}"
+    spark_engine.session.sql(f"create database if not exists {database}")
+    try:
+        spark_engine.session.sql(f"create table {database}.orders (id bigint, total "
+                                 "decimal(10, 2), at timestamp_ntz, tags array<string>) "
+                                 "using parquet")
+        assert spark_engine.columns(database, "orders") == [
+            ("id", "bigint"), ("total", "decimal(10,2)"), ("at", "timestamp_ntz"),
+            ("tags", "array<string>")]
+        assert spark_engine.columns(database, "missing") == []
+    finally:
+        spark_engine.session.sql(f"drop database if exists {database} cascade")
 
 
 @pytest.mark.parametrize("sql", ["select nope from range(1)", "selec 1"])
@@ -114,7 +119,7 @@ def test_a_bad_query_is_one_line_naming_the_warehouse(spark_engine, sql: str) ->
     with pytest.raises(WarehouseError) as error:
         spark_engine.to_arrow(sql)
     assert "\n" not in str(error.value)
-    assert str(error.value).startswith("Spark session warehouse: ")
+    assert str(error.value).startswith("Spark session warehouse (target 'spark' of profile")
 
 
 @pytest.mark.parametrize("name", ["plain", "with space", "back`quote"])
@@ -131,3 +136,105 @@ def test_spark_form_handles_created_after_itself() -> None:
     sql = MacroRenderer("spark").render("point_in_time_join", "spine", "at", [view],
                                         exclude_created_after=True)
     assert "lateral" not in sql.lower() and "max_by" in sql
+
+
+# --- The example project built on Spark (the session build) against its DuckDB build ---
+
+TRAINING_SPINE = "train_fraud_detection__spine"
+EXPOSURE = "fraud_detection_model"
+END = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def duckdb_project(duckdb_build) -> Project:
+    return Project.locate(duckdb_build.project_dir, duckdb_build.manifest_path)
+
+
+def assert_same_rows(actual: pa.Table, expected: pa.Table, key: str) -> None:
+    """Row for row by ``key``: the same columns, values equal, floats to 1e-9."""
+    assert actual.column_names == expected.column_names
+    assert actual.num_rows == expected.num_rows > 0
+    got = actual.sort_by(key).to_pylist()
+    want = expected.sort_by(key).to_pylist()
+    for got_row, want_row in zip(got, want, strict=True):
+        for column, value in want_row.items():
+            assert same_value(got_row[column], value), (column, got_row[key], got_row[column],
+                                                        value)
+
+
+def same_value(got: Any, want: Any) -> bool:
+    if isinstance(want, float) or isinstance(got, float):
+        if got is None or want is None:
+            return got is None and want is None
+        return (math.isnan(got) and math.isnan(want)) or math.isclose(
+            float(got), float(want), rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(want, list) and isinstance(got, list):
+        return len(got) == len(want) and all(map(same_value, got, want))
+    if isinstance(want, datetime) and isinstance(got, datetime):
+        return _utc(got) == _utc(want)
+    if isinstance(want, Decimal) or isinstance(got, Decimal):
+        return same_value(None if got is None else float(got),
+                          None if want is None else float(want))
+    return got == want
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+
+
+@pytest.mark.parametrize("options", [{}, {"exclusive": True, "exclude_created_after": True}],
+                         ids=["default", "exclusive-created-after"])
+def test_training_set_on_spark_equals_duckdb(spark_project, duckdb_project, duckdb_build,
+                                             options: dict[str, bool]) -> None:
+    common = {"exposure": EXPOSURE, "timestamp_column": "event_at",
+              "full_feature_names": True, "output": "arrow", **options}
+    expected = get_historical_features(TRAINING_SPINE, project=duckdb_project,
+                                       warehouse=duckdb_build.duckdb_path, **common)
+    actual = get_historical_features(TRAINING_SPINE, project=spark_project, **common)
+    assert_same_rows(actual, expected, "transaction_id")
+    # The data exercises the semantics: matches and misses (ttl, no row yet) both occur.
+    for column in ("feat_user__profile__card_tier", "feat_merchant__profile__category_risk_tier"):
+        values = actual.column(column).to_pylist()
+        assert 0 < values.count(None) < len(values)
+
+
+def served(project: Project, store: Any, entities: dict[str, list[Any]]) -> dict[str, list]:
+    """Every online view's served values (value, event time, status) for ``entities``."""
+    catalog = FeatureCatalog.from_manifest(project.manifest)
+    client = OnlineFeatureClient(project, store=store, catalog=catalog)
+    out = {}
+    for name in online_views(catalog):
+        view = catalog.view(name.name)
+        key = view.entities[0]
+        found = client.get_online_features(features=[view.name],
+                                           entities={key: entities[key]}, as_of=END)
+        out[view.name] = [{ref: (value.value, value.event_at, value.status)
+                           for ref, value in found.row(i).items()}
+                          for i in range(len(entities[key]))]
+    return out
+
+
+def test_materialize_from_spark_serves_what_duckdb_serves(spark_project, duckdb_project,
+                                                          duckdb_build, tmp_path,
+                                                          monkeypatch) -> None:
+    monkeypatch.setenv("FEATUREOPS_DUCKDB_PATH", str(duckdb_build.duckdb_path))
+    stores = {}
+    for name, project in (("spark", spark_project), ("duckdb", duckdb_project)):
+        if name == "duckdb":
+            monkeypatch.setenv("FEATUREOPS_TARGET", "dev")
+        stores[name] = sqlite_store(tmp_path / f"{name}.db")
+        results = materialize(project, store=stores[name], end_time=END, progress=False,
+                              batch_size=3_000)
+        assert all(result.rows > 0 for result in results)
+    entities = {"user_id": list(range(1, 400)), "merchant_id": list(range(1, 120)),
+                "transaction_id": list(range(1, 50))}
+    spark_served = served(spark_project, stores["spark"], entities)
+    duckdb_served = served(duckdb_project, stores["duckdb"], entities)
+    assert spark_served.keys() == duckdb_served.keys()
+    for view, rows in duckdb_served.items():
+        assert sum(value[2] == "present" for row in rows for value in row.values()) > 0, view
+        for got, want in zip(spark_served[view], rows, strict=True):
+            assert got.keys() == want.keys()
+            for ref, (value, at, status) in want.items():
+                assert (got[ref][2], got[ref][1]) == (status, at), ref
+                assert same_value(got[ref][0], value), (ref, got[ref][0], value)
