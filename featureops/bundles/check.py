@@ -23,7 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from featureops.bundles.bundle import BUNDLE_FILE, Bundle, read_bundle, view_definition_hash
-from featureops.bundles.errors import BundleError, BundleNotFoundError
+from featureops.bundles.errors import (
+    BundleDefinitionsChangedError,
+    BundleError,
+    BundleNotFoundError,
+)
 from featureops.exceptions import FeatureopsError
 from featureops.manifest import Manifest
 
@@ -48,9 +52,22 @@ def bundles_root(project: Project, settings: ServingSettings | None = None) -> P
     return project.project_dir / (configured or "bundles")  # an absolute path stays one
 
 
-def live_view_hashes(manifest: Manifest, views: Iterable[str]) -> dict[str, str | None]:
-    """Per view, the hash of its definition in ``manifest`` (None: not a feature view)."""
-    from featureops.datasets.definitions import view_definitions
+#: A live hash that could not be computed from compiled SQL starts with this.
+UNCOMPILED = "raw:"
+
+
+def live_view_hashes(manifest: Manifest, views: Iterable[str],
+                     memory: dict[str, tuple[str, str]] | None = None
+                     ) -> dict[str, str | None]:
+    """Per view, the hash of its definition in ``manifest`` (None: not a feature view).
+
+    A bundle records hashes of compiled SQL. A manifest from a partial ``dbt run -s``,
+    ``compile -s`` or ``parse`` has only the raw SQL of the views it left out: with
+    ``memory`` (view -> (raw definition hash, compiled hash), filled from every compiled
+    view seen), such a view whose raw definition is unchanged keeps its compiled hash
+    (that run did not rebuild it); otherwise its hash starts with ``UNCOMPILED``.
+    """
+    from featureops.datasets.definitions import sha256_of, view_definitions
     from featureops.lineage.graph import featureops_block
 
     out: dict[str, str | None] = {}
@@ -60,7 +77,7 @@ def live_view_hashes(manifest: Manifest, views: Iterable[str]) -> dict[str, str 
         except FeatureopsError:
             node = None
         block = featureops_block(node) if node is not None else {}
-        if block.get("kind") != "feature_view":
+        if node is None or block.get("kind") != "feature_view":
             out[name] = None
             continue
         # the descriptor resolve_feature_views gives the training set (its raw meta)
@@ -70,18 +87,65 @@ def live_view_hashes(manifest: Manifest, views: Iterable[str]) -> dict[str, str 
             "timestamp": block.get("timestamp"),
             "created_timestamp": block.get("created_timestamp"),
             "ttl": block.get("ttl"), "features": []}])
-        out[name] = view_definition_hash(definition)
+        raw = view_definition_hash({**definition, "sql_hash": sha256_of(node.raw_code)})
+        if definition["sql"] == "compiled":
+            out[name] = view_definition_hash(definition)
+            if memory is not None:
+                memory[name] = (raw, out[name])
+        elif memory is not None and memory.get(name, ("", ""))[0] == raw:
+            out[name] = memory[name][1]
+        else:
+            out[name] = UNCOMPILED + view_definition_hash(definition)
     return out
+
+
+def feature_view_names(manifest: Manifest) -> list[str]:
+    from featureops.lineage.graph import featureops_block
+
+    return [model.name for model in manifest.models.values()
+            if featureops_block(model).get("kind") == "feature_view"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A bundle against live definitions: features whose view changed, and features
+    whose view has no compiled SQL in the manifest to compare."""
+
+    changed: tuple[str, ...]
+    unchecked: tuple[str, ...]
+    unchecked_views: tuple[str, ...]
+
+    def __bool__(self) -> bool:  # true: refuse
+        return bool(self.changed or self.unchecked)
+
+    def error(self, bundle_id: str) -> BundleDefinitionsChangedError:
+        return BundleDefinitionsChangedError(bundle_id, self.changed, self.unchecked_views)
+
+
+def judge(bundle: Bundle, live: dict[str, str | None]) -> Verdict:
+    changed, unchecked, views = [], [], []
+    for f in bundle.features:
+        found = live.get(f.view)
+        if found == f.definition_hash:
+            continue
+        if found is not None and found.startswith(UNCOMPILED):
+            unchecked.append(f.reference)
+            if f.view not in views:
+                views.append(f.view)
+        else:
+            changed.append(f.reference)
+    return Verdict(tuple(changed), tuple(unchecked), tuple(views))
 
 
 def changed_features(bundle: Bundle, live: dict[str, str | None]) -> list[str]:
     """The bundle's features whose view's live definition differs from the bundle's."""
-    return [f.reference for f in bundle.features if live.get(f.view) != f.definition_hash]
+    return list(judge(bundle, live).changed)
 
 
-def definition_changes(bundle: Bundle, manifest: Manifest) -> list[str]:
-    return changed_features(bundle, live_view_hashes(manifest, {f.view for f in
-                                                                bundle.features}))
+def definition_changes(bundle: Bundle, manifest: Manifest,
+                       memory: dict[str, tuple[str, str]] | None = None) -> Verdict:
+    return judge(bundle, live_view_hashes(manifest, {f.view for f in bundle.features},
+                                          memory))
 
 
 class BundleIndex:
@@ -144,7 +208,7 @@ def _id_of(path: Path) -> str | None:
 @dataclass(frozen=True)
 class CheckedBundle:
     bundle: Bundle
-    changed: tuple[str, ...]
+    verdict: Verdict
 
 
 class BundleChecks:
@@ -162,6 +226,7 @@ class BundleChecks:
         self.index = BundleIndex(root)
         self.recheck_seconds = recheck_seconds
         self._checked: dict[str, CheckedBundle] = {}
+        self._memory: dict[str, tuple[str, str]] = {}  # live_view_hashes' memory
         self._manifest: Manifest | None = None
         self._stamp: tuple[int, int, int] | None = None
         self._looked_at = -float("inf")  # monotonic time of the last stat
@@ -179,7 +244,7 @@ class BundleChecks:
             if found is None:
                 bundle = self.index.find(bundle_id)
                 found = self._checked[bundle_id] = CheckedBundle(
-                    bundle, tuple(definition_changes(bundle, manifest)))
+                    bundle, definition_changes(bundle, manifest, self._memory))
             return found
 
     def _current_manifest(self) -> Manifest:
@@ -193,10 +258,14 @@ class BundleChecks:
             from featureops.manifest import load_manifest
 
             try:
-                self._manifest = load_manifest(self.project.manifest_path)
+                loaded = load_manifest(self.project.manifest_path)
             except FeatureopsError as error:  # dbt may be writing it: keep the last one
                 logger.warning("bundle checks keep the previous manifest: %s", error)
                 return self._manifest
+            # what the replaced manifest compiled, for views the new one left uncompiled
+            live_view_hashes(self._manifest, feature_view_names(self._manifest),
+                             self._memory)
+            self._manifest = loaded
             self._checked.clear()
         self._stamp, self._looked_at = stamp, now
         return self._manifest

@@ -14,11 +14,21 @@ class BundleNotFoundError(BundleError):
 
 
 class BundleDefinitionsChangedError(BundleError):
-    """Features of the bundle whose live definitions differ from the bundle's."""
+    """Features of the bundle whose live definitions differ from the bundle's, or cannot
+    be compared (views without compiled SQL in the manifest)."""
 
-    def __init__(self, bundle_id: str, changed: list[str] | tuple[str, ...]) -> None:
+    def __init__(self, bundle_id: str, changed: tuple[str, ...] | list[str],
+                 unchecked_views: tuple[str, ...] | list[str] = ()) -> None:
         self.changed = tuple(changed)
-        super().__init__(
-            f"bundle {bundle_id}: the definitions of {len(changed)} feature(s) changed "
-            f"since it was built: {', '.join(changed)}; retrain on a new training set and "
-            "build the bundle again (featureops bundle)")
+        self.unchecked_views = tuple(unchecked_views)
+        parts = []
+        if changed:
+            parts.append(f"the definitions of {len(changed)} feature(s) changed since it "
+                         f"was built: {', '.join(changed)}")
+        if unchecked_views:
+            parts.append(f"the manifest has no compiled SQL for {', '.join(unchecked_views)}"
+                         " (a partial dbt run, compile or parse wrote it), so they cannot "
+                         "be compared: run dbt compile")
+        super().__init__(f"bundle {bundle_id}: {'; '.join(parts)}; retrain on a new "
+                         "training set and build the bundle again (featureops bundle)"
+                         if changed else f"bundle {bundle_id}: {'; '.join(parts)}")

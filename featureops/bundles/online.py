@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from featureops.bundles.bundle import Bundle, read_bundle
-from featureops.bundles.errors import BundleDefinitionsChangedError
 from featureops.bundles.preprocess import transform_value
 from featureops.online.sdk import OnlineColumns, OnlineRequestError
 
@@ -77,8 +76,8 @@ def get_bundle_features(client: OnlineFeatureClient, bundle: Bundle | str | Path
 
     if not isinstance(bundle, Bundle):
         bundle = read_bundle(bundle)
-    changed = definition_changes(bundle, client.project.manifest)
-    if changed:
-        raise BundleDefinitionsChangedError(bundle.id, changed)
+    verdict = definition_changes(bundle, client.project.manifest)
+    if verdict:
+        raise verdict.error(bundle.id)
     raw = client.get_online_features(references(bundle), None, entities, as_of).to_columns()
     return in_bundle_order(raw, bundle, preprocess).to_features()

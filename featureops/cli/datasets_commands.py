@@ -273,12 +273,13 @@ def reproduce(version: str, warehouse: str | None, out_path: str | None,
                    "file (the version in its footer).")
 @click.option("--preprocessing", "spec_path", default=None,
               type=click.Path(dir_okay=False), help="YAML/JSON preprocessing spec.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder to write bundle.json and vocabularies.parquet to.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder to write bundle.json and vocabularies.parquet to [default: "
+                   "<bundles folder>/<exposure>, where the server looks].")
 @registry_option
 @project_options
 @format_option
-def bundle(exposure: str, dataset: str, spec_path: str | None, out_dir: str,
+def bundle(exposure: str, dataset: str, spec_path: str | None, out_dir: str | None,
            registry_dir: str | None, project: Project, output_format: str) -> None:
     """Write a model bundle: the exposure's features in order with their definition
     hashes and types, the dataset version, preprocessing fitted in SQL on its rows."""
@@ -292,6 +293,10 @@ def bundle(exposure: str, dataset: str, spec_path: str | None, out_dir: str,
 
         dataset = read_file_version(dataset).version
     built = build_bundle(project, _registry(project, registry_dir), exposure, dataset, spec)
+    if out_dir is None:
+        from featureops.bundles.check import bundles_root
+
+        out_dir = str(bundles_root(project) / exposure)
     write_bundle(built, Path(out_dir))
     if output_format == "json":
         print_json({"bundle": built.id, "out": out_dir, "features": len(built.features),

@@ -159,6 +159,9 @@ def lookup(project: Project, features: tuple[str, ...], exposure: str | None,
         out.print(table)
     if found.offline_views:
         out.print(f"not online (request-time or offline only): {', '.join(found.offline_views)}")
+    if bundle:
+        out.print(f"through bundle {bundle} of {found.service}: its features in its order"
+                  + (", preprocessed" if preprocess else ""))
 
 
 def _bundle_lookup(project: Project, client: Any, bundle: str,

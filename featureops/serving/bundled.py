@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import HTTPException
 
-from featureops.bundles.errors import BundleDefinitionsChangedError, BundleNotFoundError
+from featureops.bundles.errors import BundleNotFoundError
 from featureops.bundles.online import in_bundle_order, references
 from featureops.exceptions import FeatureopsError
 
@@ -41,9 +41,8 @@ async def checked_bundle(context: ServingContext, request: FeaturesRequest) -> B
             raise HTTPException(404, detail=str(error)) from None
         except FeatureopsError as error:  # unreadable or edited bundle, unusable manifest
             raise HTTPException(422, detail=str(error)) from None
-    if checked.changed:
-        raise HTTPException(409, detail=str(BundleDefinitionsChangedError(
-            request.bundle, checked.changed)))
+    if checked.verdict:
+        raise HTTPException(409, detail=str(checked.verdict.error(request.bundle)))
     return checked.bundle
 
 

@@ -585,11 +585,29 @@ def test_the_server_checks_bundles(duckdb_build, registry, first, edited_build, 
         app = create_app(Project.locate(duckdb_build.project_dir, moving), client=client,
                          settings=settings, tokens=())
         app.state.context.bundles.recheck_seconds = 0  # look at the manifest every time
+        # ...and one a partial dbt run wrote (compiled SQL only for what it selected)
+        partial = tmp_path / "partial.json"
+        data = json.loads(duckdb_build.manifest_path.read_text())
+        for node in data["nodes"].values():
+            if node.get("name") != "feat_user__spend_windows":
+                node.pop("compiled_code", None)
+        partial.write_text(json.dumps(data))
         with TestClient(app) as http:
             before = http.post("/features", json=request).status_code
+            moving.write_bytes(partial.read_bytes())
+            # the views it did not compile were not rebuilt: their last check stands
+            after_partial = http.post("/features", json=request).status_code
             moving.write_bytes(edited_manifest.read_bytes())
             after = http.post("/features", json=request)
-        assert (before, after.status_code) == (200, 409), after.text
+        assert (before, after_partial, after.status_code) == (200, 200, 409), after.text
+        # a server that never saw those views compiled cannot compare them: refused, said so
+        with TestClient(create_app(Project.locate(duckdb_build.project_dir, partial),
+                                   client=client, settings=settings, tokens=())) as http:
+            unchecked = http.post("/features", json=request)
+        assert unchecked.status_code == 409
+        assert "changed since" not in unchecked.json()["detail"]
+        assert "no compiled SQL for feat_user__profile, feat_merchant__risk_windows, " \
+            "feat_merchant__profile, feat_transaction__context " in unchecked.json()["detail"]
     finally:
         client.close()
         drop_prefix(store)

@@ -13,7 +13,13 @@ import pytest
 
 from featureops.bundles import check
 from featureops.bundles.bundle import Bundle, BundleFeature, bundle_id, write_bundle
-from featureops.bundles.check import BundleChecks, BundleIndex, changed_features
+from featureops.bundles.check import (
+    UNCOMPILED,
+    BundleChecks,
+    BundleIndex,
+    changed_features,
+    judge,
+)
 from featureops.bundles.errors import BundleError, BundleNotFoundError
 
 
@@ -60,6 +66,11 @@ def test_changed_features_name_every_feature_of_a_changed_or_missing_view(tmp_pa
     assert changed_features(bundle, {"v": "h1", "w": "h2", "gone": "h3"}) == []
     assert changed_features(bundle, {"v": "h1", "w": "other", "gone": None}) == [
         "w:x", "gone:x"]
+    # a view the manifest has no compiled SQL for cannot be compared: refused, said so
+    verdict = judge(bundle, {"v": UNCOMPILED + "h9", "w": "h2", "gone": "h3"})
+    assert (verdict.changed, verdict.unchecked, bool(verdict)) == ((), ("v:x",), True)
+    assert "no compiled SQL for v " in str(verdict.error(bundle.id))
+    assert not judge(bundle, {"v": "h1", "w": "h2", "gone": "h3"})
 
 
 @dataclass
@@ -80,23 +91,26 @@ def test_checks_run_once_and_again_when_the_manifest_file_changes(tmp_path, monk
         loads.append(path)
         return "manifest rebuilt"
 
-    def fake_hashes(loaded, views):
+    def fake_hashes(loaded, views, memory=None):
         checks_made.append(loaded)
         return {view: live[loaded].get(view) for view in views}
 
     monkeypatch.setattr("featureops.manifest.load_manifest", fake_load)
     monkeypatch.setattr(check, "live_view_hashes", fake_hashes)
+    monkeypatch.setattr(check, "feature_view_names", lambda loaded: ["v"])
     checks = BundleChecks(FakeProject(manifest), tmp_path / "bundles", recheck_seconds=3600)
     assert checks.cached(bundle.id) is None  # never checked: the caller goes to a thread
-    assert checks.get(bundle.id).changed == ()
-    assert checks.cached(bundle.id).changed == ()  # now a lookup, nothing read
-    assert checks.get(bundle.id).changed == ()
+    assert checks.get(bundle.id).verdict.changed == ()
+    assert checks.cached(bundle.id).verdict.changed == ()  # now a lookup, nothing read
+    assert checks.get(bundle.id).verdict.changed == ()
     assert (loads, checks_made) == ([], ["manifest at start"])
     manifest.write_text('{"rebuilt": true}')  # within recheck_seconds: not looked at yet
-    assert checks.get(bundle.id).changed == ()
+    assert checks.get(bundle.id).verdict.changed == ()
     checks.recheck_seconds = 0
     assert checks.cached(bundle.id) is None  # due for a look: the caller goes to a thread
-    assert checks.get(bundle.id).changed == ("v:x",)
-    assert (loads, checks_made) == ([manifest], ["manifest at start", "manifest rebuilt"])
-    assert checks.get(bundle.id).changed == ("v:x",)  # unchanged file: not loaded again
-    assert len(loads) == 1 and len(checks_made) == 2
+    assert checks.get(bundle.id).verdict.changed == ("v:x",)
+    # the replaced manifest's compiled views remembered, then the new one checked
+    assert (loads, checks_made) == ([manifest], ["manifest at start", "manifest at start",
+                                                 "manifest rebuilt"])
+    assert checks.get(bundle.id).verdict.changed == ("v:x",)  # unchanged file: not loaded
+    assert len(loads) == 1 and len(checks_made) == 3
