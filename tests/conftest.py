@@ -181,6 +181,43 @@ def postgres_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory,
         drop_schemas(dsn, [schema, f"{schema}_reference", raw_schema])
 
 
+#: The Spark database (schema) of spark_build; seeds go to <schema>_reference.
+SPARK_SCHEMA = "featureops"
+
+
+@pytest.fixture(scope="session")
+def spark_build(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+                example_dependencies: None) -> BuiltProject:
+    """`dbt build --target spark` of the example on the session's raw data (the DuckDB
+    build's): dbt-spark's session method, PySpark local[2] inside the dbt process, which
+    exits before the tests run. Its warehouse (Parquet table folders under
+    `<spark_dir>/warehouse/<schema>.db/`) and Derby metastore (`<spark_dir>/metastore_db`,
+    one process at a time) are private to the session: `env` holds
+    FEATUREOPS_TARGET=spark and FEATUREOPS_SPARK_DIR for anything that opens a Spark
+    session on them through the example's profile; `extra` has spark_dir and schema."""
+    from tests.services import require_spark
+
+    require_spark()
+    spark_dir = tmp_path_factory.mktemp("spark_build")
+    built = BuiltProject(
+        project_dir=REPO_ROOT,
+        raw_dir=raw_dir,
+        target_dir=spark_dir / "target",
+        env={"FEATUREOPS_TARGET": "spark", "FEATUREOPS_SPARK_DIR": str(spark_dir),
+             "FEATUREOPS_SPARK_SCHEMA": SPARK_SCHEMA},
+        vars_arg=f"{{featureops_raw_dir: '{raw_dir}'}}",
+        extra={"spark_dir": str(spark_dir), "schema": SPARK_SCHEMA},
+    )
+    built.dbt("build")
+    return built
+
+
+def spark_table_files(built: BuiltProject, name: str, schema: str | None = None) -> str:
+    """The Parquet files of a table of spark_build, as a glob DuckDB or pyarrow reads."""
+    folder = Path(built.extra["spark_dir"]) / "warehouse" / f"{schema or built.extra['schema']}.db"
+    return str(folder / name / "*.parquet")
+
+
 def drop_schemas(dsn: dict, schemas: list[str]) -> None:
     import psycopg2
     from psycopg2 import sql

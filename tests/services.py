@@ -121,3 +121,29 @@ def require_cluster_tools() -> None:
     problem = cluster_problem()
     if problem:
         _unavailable(problem)
+
+
+@functools.lru_cache(maxsize=1)
+def _spark_problem() -> str | None:
+    # dbt-spark's session method runs PySpark in the dbt process: it needs the
+    # packages and a JDK (17+ for Spark 4).
+    import importlib.util
+    import shutil
+
+    for module, package in (("pyspark", "pyspark"), ("dbt.adapters.spark", "dbt-spark")):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            return f"{package} is not installed (pip install 'featureops[spark]')"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "no Java runtime for PySpark (apt-get install openjdk-17-jre-headless)"
+    return None
+
+
+def require_spark() -> None:
+    """PySpark, dbt-spark and a JDK, or skip (fail under FEATUREOPS_REQUIRE_SERVICES=1)."""
+    problem = _spark_problem()
+    if problem:
+        _unavailable(problem)

@@ -60,11 +60,13 @@ days as (
     select day_spine.spine_at as day_at
 
     from day_bounds
-    cross join generate_series(
-        day_bounds.first_day_at,
-        day_bounds.last_day_at + {{ featureops.interval_literal('1d') }},
-        {{ featureops.interval_literal('1d') }}
-    ) as day_spine (spine_at)
+    cross join {{ featureops.series(
+        'day_bounds.first_day_at',
+        'day_bounds.last_day_at + ' ~ featureops.interval_literal('1d'),
+        'day_spine',
+        'spine_at',
+        step=featureops.interval_literal('1d'),
+    ) }}
 
 ),
 

@@ -14,10 +14,9 @@ merchants as (
 dimensions as (
 
     select dimension_series.dimension_index
-    from
-        generate_series(
-            1, {{ var('featureops_embedding_dim') }}
-        ) as dimension_series (dimension_index)
+    from {{ featureops.series(
+        1, var('featureops_embedding_dim'), 'dimension_series', 'dimension_index'
+    ) }}
 
 ),
 
@@ -28,7 +27,9 @@ elements as (
         dimensions.dimension_index,
         avg(
             cast(
-                merchants.description_embedding[dimensions.dimension_index]
+                {{ featureops.array_element(
+                    'merchants.description_embedding', 'dimensions.dimension_index'
+                ) }}
                 as {{ featureops.type_double() }}
             )
         ) as mean_value
@@ -44,8 +45,8 @@ centroids as (
     select
         category_code,
         cast(
-            array_agg(mean_value order by dimension_index)
-            as real[{{ var('featureops_embedding_dim') }}]
+            {{ featureops.ordered_array_agg('mean_value', 'dimension_index') }}
+            as {{ featureops.type_float_array(var('featureops_embedding_dim')) }}
         ) as centroid_embedding
 
     from elements

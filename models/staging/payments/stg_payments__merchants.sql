@@ -14,7 +14,10 @@ renamed as (
         category_code,
         country as merchant_country_code,
         description,
-        cast(description_embedding as real[{{ var('featureops_embedding_dim') }}])
+        cast(
+            description_embedding
+            as {{ featureops.type_float_array(var('featureops_embedding_dim')) }}
+        )
             as description_embedding,
         cast(onboarded_at as timestamp) as onboarded_at
 

@@ -22,11 +22,15 @@
 
 {#- re.sub callback: the quoted path, made absolute when it is relative. -#}
 {% macro _absolute_path_literal(match) %}
-    {%- set path = match.group(1) -%}
+    {{ return("'" ~ featureops._absolute_path(match.group(1)) ~ "'") }}
+{% endmacro %}
+
+{#- A path as is when absolute (or a URL), else under the dbt project folder. -#}
+{% macro _absolute_path(path) %}
     {%- if path.startswith('/') or modules.re.match('^[A-Za-z][A-Za-z0-9+.-]*://', path)
             or modules.re.match('^[A-Za-z]:[\\\\/]', path) -%}
-        {{ return(match.group(0)) }}
+        {{ return(path) }}
     {%- endif -%}
     {%- set root = (invocation_args_dict or {}).get('project_dir') or '.' -%}
-    {{ return("'" ~ root.rstrip('/') ~ '/' ~ path ~ "'") }}
+    {{ return(root.rstrip('/') ~ '/' ~ path) }}
 {% endmacro %}

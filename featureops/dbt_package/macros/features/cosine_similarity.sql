@@ -36,3 +36,27 @@
         cast('nan' as {{ featureops.type_double() }})
     )
 {%- endmacro %}
+
+{#-
+    Spark has no unnest in FROM over a row's arrays: higher-order functions
+    pair the elements (zip_with) and fold the sums (aggregate), in order.
+-#}
+{% macro spark__cosine_similarity(left_vector, right_vector) %}
+    {%- set double = featureops.type_double() -%}
+    {%- set left = 'cast(' ~ left_vector ~ ' as array<' ~ double ~ '>)' -%}
+    {%- set right = 'cast(' ~ right_vector ~ ' as array<' ~ double ~ '>)' -%}
+    (
+        {{ featureops._spark_sum_of_products(left, right) }}
+        / nullif(
+            sqrt({{ featureops._spark_sum_of_products(left, left) }})
+            * sqrt({{ featureops._spark_sum_of_products(right, right) }}),
+            0
+        )
+    )
+{%- endmacro %}
+
+{#- The dot product of two double arrays on Spark, summed left to right. -#}
+{% macro _spark_sum_of_products(left, right) %}
+    {{- return('aggregate(zip_with(' ~ left ~ ', ' ~ right ~ ', (l, r) -> l * r), cast(0 as '
+        ~ featureops.type_double() ~ '), (total, product) -> total + product)') -}}
+{% endmacro %}

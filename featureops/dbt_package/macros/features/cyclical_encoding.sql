@@ -10,13 +10,8 @@
 
 {#- ANSI/Postgres: extract() returns numeric on Postgres 14+, so cast it. -#}
 {% macro default__cyclical_encoding(timestamp_expression, part, trig_function) %}
-    {%- set spec = featureops._cyclical_part(part, trig_function) -%}
-    {%- set field = {'hour_of_day': 'hour', 'day_of_week': 'isodow'}[part] -%}
-    {{ trig_function }}(
-        2 * pi()
-        * cast(extract({{ field }} from {{ timestamp_expression }}) as {{ featureops.type_double() }})
-        / {{ spec.period }}
-    )
+    {{- featureops._extracted_cycle(timestamp_expression, part, trig_function,
+                                    {'hour_of_day': 'hour', 'day_of_week': 'isodow'}) -}}
 {%- endmacro %}
 
 {#- DuckDB has direct hour()/isodow() functions returning bigint. -#}
@@ -24,6 +19,22 @@
     {%- set spec = featureops._cyclical_part(part, trig_function) -%}
     {%- set function = {'hour_of_day': 'hour', 'day_of_week': 'isodow'}[part] -%}
     {{ trig_function }}(2 * pi() * {{ function }}({{ timestamp_expression }}) / {{ spec.period }})
+{%- endmacro %}
+
+{#- Spark names the ISO day of week DAYOFWEEK_ISO (its `dow` counts from Sunday). -#}
+{% macro spark__cyclical_encoding(timestamp_expression, part, trig_function) %}
+    {{- featureops._extracted_cycle(timestamp_expression, part, trig_function,
+                                    {'hour_of_day': 'hour', 'day_of_week': 'dayofweek_iso'}) -}}
+{%- endmacro %}
+
+{#- sin/cos of the extract() field `fields[part]`, cast to double. -#}
+{% macro _extracted_cycle(timestamp_expression, part, trig_function, fields) %}
+    {%- set spec = featureops._cyclical_part(part, trig_function) -%}
+    {{ trig_function }}(
+        2 * pi()
+        * cast(extract({{ fields[part] }} from {{ timestamp_expression }}) as {{ featureops.type_double() }})
+        / {{ spec.period }}
+    )
 {%- endmacro %}
 
 {% macro _cyclical_part(part, trig_function) %}

@@ -50,10 +50,28 @@
     {{- return(aggregate) -}}
 {% endmacro %}
 
-{#- The frame [t - window, t): `exclude group` drops the row and its ties. -#}
+{#- The frame [t - window, t) of the rows before each row's timestamp. -#}
 {% macro _strictly_before_frame(partition_by, order_by, window) %}
+    {{- return(adapter.dispatch('strictly_before_frame', 'featureops')(
+        partition_by, order_by, window)) -}}
+{% endmacro %}
+
+{#- `exclude group` drops the row and its ties. -#}
+{% macro default__strictly_before_frame(partition_by, order_by, window) %}
     partition by {{ partition_by }}
     order by {{ order_by }}
     range between {{ featureops.interval_literal(window) }} preceding
     and current row exclude group
+{%- endmacro %}
+
+{#-
+    Spark has no `exclude group` and no interval range frames over
+    timestamps: the frame is a numeric range over unix microseconds, and
+    [t - w, t - 1us] is [t - w, t) at the timestamps' microsecond precision.
+-#}
+{% macro spark__strictly_before_frame(partition_by, order_by, window) %}
+    partition by {{ partition_by }}
+    order by unix_micros({{ order_by }})
+    range between {{ featureops.duration_seconds(window) * 1000000 }} preceding
+    and 1 preceding
 {%- endmacro %}

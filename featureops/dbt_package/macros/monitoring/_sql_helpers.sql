@@ -16,10 +16,21 @@
     {{- return(conditions | join(' and ')) -}}
 {% endmacro %}
 
-{#- array_agg in a given order: a list on DuckDB, an array on Postgres. -#}
-{% macro _ordered_array(expression, order_by) %}
-    {{- return('array_agg(' ~ expression ~ ' order by ' ~ order_by ~ ')') -}}
+{#- The quantiles of `expression` at `fractions` (linear interpolation), as an array. -#}
+{% macro _quantiles(expression, fractions) %}
+    {{- return(adapter.dispatch('quantiles', 'featureops')(expression, fractions)) -}}
 {% endmacro %}
+
+{#- One ordered-set aggregate computes every quantile in a single sort. -#}
+{% macro default__quantiles(expression, fractions) %}
+    percentile_cont(array[{{ fractions | join(', ') }}]) within group (order by {{ expression }})
+{%- endmacro %}
+
+{#- Spark's percentile is exact and interpolates linearly too; its
+    percentile_cont takes one fraction only. -#}
+{% macro spark__quantiles(expression, fractions) %}
+    percentile({{ expression }}, array({{ fractions | join(', ') }}))
+{%- endmacro %}
 
 {#- SQL string literals, comma-separated; a never-matching null when empty. -#}
 {% macro _string_list(values) %}

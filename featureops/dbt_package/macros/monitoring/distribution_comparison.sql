@@ -75,11 +75,11 @@
     reference_quantiles as (
         select
             {{ series }},
-            percentile_cont(array[
-                {%- for step in range(1, bins | int) %}
-                {{ step / (bins | int) }}{{ ',' if not loop.last }}
-                {%- endfor %}
-            ]) within group (order by numeric_value) as edges
+            {%- set fractions = [] %}
+            {%- for step in range(1, bins | int) %}
+                {%- do fractions.append(step / (bins | int)) %}
+            {%- endfor %}
+            {{ featureops._quantiles('numeric_value', fractions) }} as edges
         from reference_values
         where numeric_value is not null
         group by {{ series }}
@@ -90,7 +90,7 @@
             {{ featureops._qualified('quantiles', series_columns) }},
             edge_values.edge
         from reference_quantiles as quantiles
-        cross join unnest(quantiles.edges) as edge_values (edge)
+        cross join {{ featureops.unnest_array('quantiles.edges', 'edge_values', 'edge') }}
     ),
 
     numeric_bins as (
@@ -250,11 +250,11 @@
             sqrt(greatest(
                 (sum(reference_divergence) + sum(current_divergence)) / (2 * ln(2)), 0
             )) as jensen_shannon,
-            {{ featureops._ordered_array('lower_edge', 'bin_index') }} as bin_lower_edges,
-            {{ featureops._ordered_array('upper_edge', 'bin_index') }} as bin_upper_edges,
-            {{ featureops._ordered_array('category_value', 'bin_index') }} as bin_categories,
-            {{ featureops._ordered_array('reference_share', 'bin_index') }} as reference_shares,
-            {{ featureops._ordered_array('current_share', 'bin_index') }} as current_shares
+            {{ featureops.ordered_array_agg('lower_edge', 'bin_index') }} as bin_lower_edges,
+            {{ featureops.ordered_array_agg('upper_edge', 'bin_index') }} as bin_upper_edges,
+            {{ featureops.ordered_array_agg('category_value', 'bin_index') }} as bin_categories,
+            {{ featureops.ordered_array_agg('reference_share', 'bin_index') }} as reference_shares,
+            {{ featureops.ordered_array_agg('current_share', 'bin_index') }} as current_shares
         from bin_terms
         group by {{ groups }}
     ),

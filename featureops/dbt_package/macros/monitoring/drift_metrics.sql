@@ -133,26 +133,22 @@
 {#- Long rows (check_name, column_name, window, value) of one side of every check. -#}
 {% macro _drift_inputs(prepared, side) %}
     {%- set branches = [] -%}
-    {%- for check in prepared -%}
+    {%- for check in prepared if check.features -%}
         {%- set bounds = check.windows.get(side) -%}
-        {%- set relation = check[side] -%}
+        {%- set start = bounds[0] if bounds else featureops.monitoring_now() -%}
+        {%- set end = bounds[1] if bounds else featureops.monitoring_now() -%}
+        {%- set features = [] -%}
         {%- for column in check.features -%}
-            {%- set values = featureops._distribution_value_columns(adapter.quote(column.name), column.kind) -%}
-            {%- set branch -%}
-        select
-            {{ featureops.quote_string(check.name) }} as check_name,
-            {{ featureops.quote_string(column.name) }} as column_name,
-            {{ featureops.timestamp_literal(bounds[0]) if bounds else featureops.timestamp_literal(featureops.monitoring_now()) }} as window_start,
-            {{ featureops.timestamp_literal(bounds[1]) if bounds else featureops.timestamp_literal(featureops.monitoring_now()) }} as window_end,
-            {{ values }}
-        from {{ relation }}
-        {%- if bounds %}
-        where {{ adapter.quote(check.timestamp_column) }} >= {{ featureops.timestamp_literal(bounds[0]) }}
-            and {{ adapter.quote(check.timestamp_column) }} < {{ featureops.timestamp_literal(bounds[1]) }}
-        {%- endif %}
-            {%- endset -%}
-            {%- do branches.append(branch) -%}
+            {%- do features.append({'column': column.name, 'kind': column.kind,
+                'labels': [(featureops.quote_string(column.name), 'column_name')]}) -%}
         {%- endfor -%}
+        {%- set ts = adapter.quote(check.timestamp_column) -%}
+        {%- do branches.append(featureops._unpivoted_values(check[side], [
+            (featureops.quote_string(check.name), 'check_name'),
+            (featureops.timestamp_literal(start), 'window_start'),
+            (featureops.timestamp_literal(end), 'window_end')], features,
+            ts ~ ' >= ' ~ featureops.timestamp_literal(start) ~ ' and ' ~ ts ~ ' < '
+            ~ featureops.timestamp_literal(end) if bounds else none)) -%}
     {%- endfor -%}
     {{ featureops._union_or_empty(branches, [
         ('check_name', dbt.type_string()), ('column_name', dbt.type_string()),
@@ -161,12 +157,58 @@
         ('category_value', dbt.type_string())]) }}
 {% endmacro %}
 
-{#- numeric_value and category_value of a column, by kind (booleans as 'true'/'false'). -#}
-{% macro _distribution_value_columns(expression, kind) %}
+{#-
+    numeric_value and category_value of several columns of one relation, one
+    row per (relation row, column), after the `constants` (expression, alias)
+    and each feature's `labels` (literal, alias), from one read of the
+    relation: the columns are unpivoted by a cross join on their positions.
+    One union branch per column instead would make the distribution
+    comparison's plan (which reads these rows many times) grow with the
+    column count, which Spark's planner takes minutes over.
+    features: [{'column': name, 'kind': kind, 'labels': [(literal, alias), ...]}].
+-#}
+{% macro _unpivoted_values(relation, constants, features, where) %}
+    {%- set rows = [] -%}
+    {%- set numeric_cases = [] -%}
+    {%- set category_cases = [] -%}
+    {%- for feature in features -%}
+        {%- set values = featureops._distribution_values(adapter.quote(feature.column), feature.kind) -%}
+        {%- set literals = [loop.index | string] -%}
+        {%- for literal, alias in feature.labels -%}{%- do literals.append(literal) -%}{%- endfor -%}
+        {%- do rows.append('(' ~ literals | join(', ') ~ ')') -%}
+        {%- do numeric_cases.append('when ' ~ loop.index ~ ' then ' ~ values.numeric) -%}
+        {%- do category_cases.append('when ' ~ loop.index ~ ' then ' ~ values.category) -%}
+    {%- endfor -%}
+    {%- set label_names = [] -%}
+    {%- for literal, alias in features[0].labels -%}{%- do label_names.append(alias) -%}{%- endfor %}
+        select
+            {%- for expression, alias in constants %}
+            {{ expression }} as {{ alias }},
+            {%- endfor %}
+            {%- for alias in label_names %}
+            unpivoted.{{ alias }},
+            {%- endfor %}
+            case unpivoted.column_position {{ numeric_cases | join(' ') }} end as numeric_value,
+            case unpivoted.column_position {{ category_cases | join(' ') }} end as category_value
+        from {{ relation }}
+        cross join (values {{ rows | join(', ') }})
+            as unpivoted (column_position, {{ label_names | join(', ') }})
+        {%- if where %}
+        where {{ where }}
+        {%- endif %}
+{% endmacro %}
+
+{#- numeric_value and category_value expressions of a column, by kind (booleans as
+    'true'/'false'): {'numeric': ..., 'category': ...}. -#}
+{% macro _distribution_values(expression, kind) %}
+    {%- set no_number = 'cast(null as ' ~ featureops.type_double() ~ ')' -%}
     {%- if kind == 'numeric' -%}
-        {{ return('cast(' ~ expression ~ ' as ' ~ featureops.type_double() ~ ') as numeric_value, cast(null as ' ~ dbt.type_string() ~ ') as category_value') }}
+        {{ return({'numeric': 'cast(' ~ expression ~ ' as ' ~ featureops.type_double() ~ ')',
+                   'category': 'cast(null as ' ~ dbt.type_string() ~ ')'}) }}
     {%- elif kind == 'boolean' -%}
-        {{ return('cast(null as ' ~ featureops.type_double() ~ ') as numeric_value, case when ' ~ expression ~ " then 'true' when not " ~ expression ~ " then 'false' end as category_value") }}
+        {{ return({'numeric': no_number, 'category': 'case when ' ~ expression
+                   ~ " then 'true' when not " ~ expression ~ " then 'false' end"}) }}
     {%- endif -%}
-    {{ return('cast(null as ' ~ featureops.type_double() ~ ') as numeric_value, cast(' ~ expression ~ ' as ' ~ dbt.type_string() ~ ') as category_value') }}
+    {{ return({'numeric': no_number,
+               'category': 'cast(' ~ expression ~ ' as ' ~ dbt.type_string() ~ ')'}) }}
 {% endmacro %}

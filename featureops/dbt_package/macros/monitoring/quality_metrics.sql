@@ -238,7 +238,8 @@
             min(cast({{ source }} as {{ featureops.type_double() }})) as m{{ position }}_min,
             max(cast({{ source }} as {{ featureops.type_double() }})) as m{{ position }}_max
         {%- elif column.kind == 'boolean' and column.role == 'feature' %},
-            avg(case when {{ source }} then 1.0 when not {{ source }} then 0.0 end) as m{{ position }}_mean
+            avg(cast(case when {{ source }} then 1 when not {{ source }} then 0 end
+                as {{ featureops.type_double() }})) as m{{ position }}_mean
         {%- endif %}
     {%- endfor %}
 {%- endmacro %}

@@ -175,18 +175,15 @@
 
 {% macro _skew_reference(prepared) %}
     {%- set branches = [] -%}
-    {%- for item in prepared -%}
+    {%- for item in prepared if item.features -%}
+        {%- set features = [] -%}
         {%- for feature in item.features -%}
-            {%- set branch -%}
-        select
-            {{ featureops.quote_string(item.exposure) }} as exposure,
-            {{ featureops.quote_string(feature.view) }} as feature_view,
-            {{ featureops.quote_string(feature.feature) }} as feature,
-            {{ featureops._distribution_value_columns(adapter.quote(feature.column), feature.kind) }}
-        from {{ item.relation }}
-            {%- endset -%}
-            {%- do branches.append(branch) -%}
+            {%- do features.append({'column': feature.column, 'kind': feature.kind, 'labels': [
+                (featureops.quote_string(feature.view), 'feature_view'),
+                (featureops.quote_string(feature.feature), 'feature')]}) -%}
         {%- endfor -%}
+        {%- do branches.append(featureops._unpivoted_values(item.relation, [
+            (featureops.quote_string(item.exposure), 'exposure')], features, none)) -%}
     {%- endfor -%}
     {{ featureops._union_or_empty(branches, [
         ('exposure', dbt.type_string()), ('feature_view', dbt.type_string()),
