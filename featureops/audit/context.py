@@ -135,7 +135,7 @@ class AuditContext:
         """The readable model bundles in ``bundles_dir``."""
         if self.bundles_dir is None:
             return []
-        from featureops.bundles.check import BundleIndex
+        from featureops.bundles.index import BundleIndex
 
         return BundleIndex(self.bundles_dir).all()
 

@@ -69,7 +69,7 @@ def audit(fmt: str, out: str | None, only: tuple[str, ...], packages: tuple[str,
     unknown = [r for r in only if r not in registry]
     if unknown:
         raise click.UsageError(f"unknown rule(s): {', '.join(unknown)} (see --list-rules)")
-    from featureops.bundles.check import bundles_root
+    from featureops.bundles.index import bundles_root
 
     report = run_audit(manifest, config, today=_today(as_of), registry=registry,
                        lineage=lineage, only=only, bundles_dir=bundles_root(project))

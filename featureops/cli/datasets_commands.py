@@ -294,7 +294,7 @@ def bundle(exposure: str, dataset: str, spec_path: str | None, out_dir: str | No
         dataset = read_file_version(dataset).version
     built = build_bundle(project, _registry(project, registry_dir), exposure, dataset, spec)
     if out_dir is None:
-        from featureops.bundles.check import bundles_root
+        from featureops.bundles.index import bundles_root
 
         out_dir = str(bundles_root(project) / exposure)
     write_bundle(built, Path(out_dir))

@@ -169,8 +169,8 @@ def _bundle_lookup(project: Project, client: Any, bundle: str,
                    preprocess: bool) -> Any:
     from pathlib import Path
 
-    from featureops.bundles.check import BundleIndex, bundles_root
     from featureops.bundles.errors import BundleDefinitionsChangedError
+    from featureops.bundles.index import BundleIndex, bundles_root
     from featureops.bundles.online import get_bundle_features
 
     source = Path(bundle) if Path(bundle).is_dir() else BundleIndex(

@@ -96,7 +96,8 @@ class ServingContext:
     bundles: BundleChecks = field(init=False)
 
     def __post_init__(self) -> None:
-        from featureops.bundles.check import BundleChecks, bundles_root
+        from featureops.bundles.check import BundleChecks
+        from featureops.bundles.index import bundles_root
 
         self.bundles = BundleChecks(self.project, bundles_root(self.project, self.settings))
 

@@ -1,5 +1,5 @@
-"""The bundles folder index and the server's once-per-bundle checks
-(featureops.bundles.check): what is read when, and which verdict stands. The definition
+"""The bundles folder index (featureops.bundles.index) and the server's once-per-bundle
+checks (featureops.bundles.check): what is read when, and which verdict stands. The definition
 hashes themselves are tested on a real build (tests/integration/test_dataset_versions.py);
 here the live hashes come from a table the test controls."""
 
@@ -13,14 +13,9 @@ import pytest
 
 from featureops.bundles import check
 from featureops.bundles.bundle import Bundle, BundleFeature, bundle_id, write_bundle
-from featureops.bundles.check import (
-    UNCOMPILED,
-    BundleChecks,
-    BundleIndex,
-    changed_features,
-    judge,
-)
+from featureops.bundles.check import UNCOMPILED, BundleChecks, changed_features, judge
 from featureops.bundles.errors import BundleError, BundleNotFoundError
+from featureops.bundles.index import BundleIndex
 
 
 def make_bundle(folder: Path, dataset: str, views: dict[str, str]) -> Bundle:
