@@ -49,8 +49,10 @@ class RedisStreamsTransport(Transport):
         redis = require("redis.asyncio", extra="redis")
         RedisError, ResponseError = _errors()  # noqa: N806 - exception classes
 
+        # named after the consumer, so CLIENT LIST tells which worker holds a connection
         self._redis = redis.Redis.from_url(self.url, socket_connect_timeout=3,
-                                           health_check_interval=10)
+                                           health_check_interval=10,
+                                           client_name=f"featureops-{self.consumer}")
         try:
             await self._redis.ping()
             try:
