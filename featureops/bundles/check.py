@@ -152,7 +152,8 @@ class BundleChecks:
         self._checked: dict[str, CheckedBundle] = {}
         self._memory: dict[str, tuple[str, str]] = {}  # live_view_hashes' memory
         self._manifest: Manifest | None = None
-        self._stamp: tuple[int, int, int] | None = None
+        # the file as the server started with it (its manifest is loaded at start-up)
+        self._stamp = _stamp(project.manifest_path)
         self._looked_at = -float("inf")  # monotonic time of the last stat
         self._lock = threading.Lock()
 
@@ -175,23 +176,26 @@ class BundleChecks:
         now = time.monotonic()
         if self._manifest is not None and now - self._looked_at < self.recheck_seconds:
             return self._manifest
-        stamp = _stamp(self.project.manifest_path)
         if self._manifest is None:
             self._manifest = self.project.manifest  # what the server loaded at start
-        elif stamp != self._stamp and stamp is not None:
+        stamp = _stamp(self.project.manifest_path)
+        if stamp is not None and stamp != self._stamp:  # None: gone for now, keep the last
             from featureops.manifest import load_manifest
 
             try:
                 loaded = load_manifest(self.project.manifest_path)
-            except FeatureopsError as error:  # dbt may be writing it: keep the last one
+            except FeatureopsError as error:
+                # dbt may be writing it: keep the last one until the file changes again
                 logger.warning("bundle checks keep the previous manifest: %s", error)
-                return self._manifest
-            # what the replaced manifest compiled, for views the new one left uncompiled
-            live_view_hashes(self._manifest, feature_view_names(self._manifest),
-                             self._memory)
-            self._manifest = loaded
-            self._checked.clear()
-        self._stamp, self._looked_at = stamp, now
+            else:
+                # what the replaced manifest compiled, for views the new one left
+                # uncompiled
+                live_view_hashes(self._manifest, feature_view_names(self._manifest),
+                                 self._memory)
+                self._manifest = loaded
+                self._checked.clear()
+            self._stamp = stamp
+        self._looked_at = now
         return self._manifest
 
 

@@ -109,3 +109,43 @@ def test_checks_run_once_and_again_when_the_manifest_file_changes(tmp_path, monk
                                                  "manifest rebuilt"])
     assert checks.get(bundle.id).verdict.changed == ("v:x",)  # unchanged file: not loaded
     assert len(loads) == 1 and len(checks_made) == 3
+
+
+def test_a_manifest_rewritten_before_the_first_request_is_the_one_checked(tmp_path,
+                                                                          monkeypatch) -> None:
+    bundle = make_bundle(tmp_path / "bundles" / "a", "ds-1", {"v": "h1"})
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text("{}")
+    monkeypatch.setattr("featureops.manifest.load_manifest", lambda path: "manifest rebuilt")
+    monkeypatch.setattr(check, "feature_view_names", lambda loaded: ["v"])
+    monkeypatch.setattr(check, "live_view_hashes", lambda loaded, views, memory=None: {
+        "manifest at start": {"v": "h1"}, "manifest rebuilt": {"v": "h2"}}[loaded])
+    checks = BundleChecks(FakeProject(manifest), tmp_path / "bundles")
+    manifest.write_text('{"rebuilt": true}')  # after start-up, before any bundle request
+    assert checks.get(bundle.id).verdict.changed == ("v:x",)
+
+
+def test_an_unreadable_manifest_keeps_the_last_verdict_until_the_file_changes(
+        tmp_path, monkeypatch) -> None:
+    from featureops.exceptions import FeatureopsError
+
+    bundle = make_bundle(tmp_path / "bundles" / "a", "ds-1", {"v": "h1"})
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text("{}")
+    attempts = []
+
+    def failing_load(path):
+        attempts.append(path)
+        raise FeatureopsError(f"{path}: not JSON")
+
+    monkeypatch.setattr("featureops.manifest.load_manifest", failing_load)
+    monkeypatch.setattr(check, "live_view_hashes",
+                        lambda loaded, views, memory=None: {"v": "h1"})
+    checks = BundleChecks(FakeProject(manifest), tmp_path / "bundles", recheck_seconds=0)
+    assert not checks.get(bundle.id).verdict
+    manifest.write_text("{half a manifest")  # dbt mid-write
+    assert not checks.get(bundle.id).verdict and not checks.get(bundle.id).verdict
+    assert len(attempts) == 1  # tried once for that file, not on every request
+    manifest.write_text("{half a manifest, a bit more")
+    checks.get(bundle.id)
+    assert len(attempts) == 2
