@@ -141,7 +141,7 @@ def one_round(args: argparse.Namespace, project, kind: str, ports: list[int],
     from featureops.online.sdk import OnlineFeatureClient
 
     for port in ports:
-        command(port, "FLUSHALL")
+        command(port, "FLUSHALL", timeout=120)  # seconds for millions of keys
     store = store_for(kind, work)
     try:
         started = time.perf_counter()

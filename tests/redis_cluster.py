@@ -28,11 +28,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def command(port: int, *words: str) -> bytes:
+def command(port: int, *words: str, timeout: float = 2) -> bytes:
     """One command over a raw socket (no client library), its reply's first line."""
     payload = b"*%d\r\n" % len(words) + b"".join(
         b"$%d\r\n%s\r\n" % (len(w.encode()), w.encode()) for w in words)
-    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(payload)
         return sock.recv(65536)
 
