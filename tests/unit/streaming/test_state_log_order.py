@@ -18,6 +18,7 @@ from tests.unit.streaming.test_state_stores import (
     open_state,
     redis_config,
     rows,
+    serve,
     sqlite_config,
 )
 
@@ -47,8 +48,6 @@ def logged(batch) -> pa.Table:
 
 
 def _serve_all(state, counted: dict) -> dict:
-    from tests.unit.streaming.test_state_stores import serve
-
     as_of = max(e[1] for e in counted.values()) + 1
     users = sorted({e[0] for e in counted.values()})
     return {(u, as_of): v for u, v in serve(state, users, as_of).items()}
@@ -91,6 +90,27 @@ def test_an_earlier_event_not_applied_yet_does_not_decide(state) -> None:
     old = (5, "old", (1, base, 7.0, 1))
     assert state.apply(VIEW, logged([old])).applied == 1
     assert state.apply(VIEW, logged([(4, "new", (1, base + HOUR, 5.0, 1))])).applied == 1
+
+
+def test_below_the_floor_too_late_whatever_the_log_position(state) -> None:
+    """Events older than the watermark minus the lateness and the longest window are
+    pruned; one there is too late even first in the log, and a pruned event coming back
+    (a redelivery) is too late rather than counted twice."""
+    base = 1_700_000_000_000_000
+    old = (10, "old", (1, base, 7.0, 1))
+    assert state.apply(VIEW, logged([old])).applied == 1
+    newer = (20, "newer", (1, base + W_MAX + LATENESS + HOUR, 5.0, 1))
+    assert state.apply(VIEW, logged([newer])).applied == 1   # prunes `old`
+    again = state.apply(VIEW, logged([old]))
+    assert (again.applied, again.duplicates, again.too_late_ids) == (0, 0, ("old",))
+    floor = newer[2][1] - LATENESS - W_MAX
+    first = state.apply(VIEW, logged([(0, "first", (2, floor - 1, 1.0, 1))]))
+    assert first.too_late_ids == ("first",)
+    edge = (1, "edge", (2, floor, 1.0, 1))  # at the floor: kept
+    assert state.apply(VIEW, logged([edge])).applied == 1
+    as_of = newer[2][1] + 1
+    served = {(u, as_of): v for u, v in serve(state, [1, 2], as_of).items()}
+    check_served(served, [newer[2], edge[2]])
 
 
 def _judge(applied: dict, watermark, batch) -> tuple[set, set]:
