@@ -229,6 +229,16 @@ class OnlineFeatureClient:
         answer = await self.get_online_columns_async(features, exposure, entities, as_of)
         return answer.to_features()
 
+    async def plan_async(self, features: Sequence[str] | None,
+                         exposure: str | None) -> None:
+        """Build the plan of a feature list or service on a worker thread unless it is
+        cached. The feature server calls it before its store deadline starts: a first plan
+        (a request-time view compiles its SQL and loads its lookup relations, a fraction of
+        a second) is no store wait, and timing it as one answered 503 and opened the
+        circuit on a loaded machine."""
+        if not self._planned(features, exposure):
+            await asyncio.to_thread(self.plan, features, exposure)
+
     async def get_online_columns_async(self, features: Sequence[str] | None = None,
                                        exposure: str | None = None,
                                        entities: Mapping[str, Sequence[Any]] | None = None,

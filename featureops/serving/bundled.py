@@ -51,6 +51,7 @@ async def answer_bundle(context: ServingContext, request: FeaturesRequest) -> by
     from featureops.serving.log import next_request_id
 
     bundle = await checked_bundle(context, request)
+    await context.client.plan_async(references(bundle), None)
     raw = await context.store_calls.lookup(lambda: context.client.get_online_columns_async(
         references(bundle), None, request.entities, request.as_of))
     context.metrics.count_columns(raw)

@@ -94,6 +94,7 @@ async def answer_features(context: ServingContext, body: bytes) -> bytes:
         return await answer_bundle(context, request)
     if request.preprocess:
         raise HTTPException(400, detail="preprocess needs a bundle")
+    await context.client.plan_async(request.features, request.service_name)
     answer = await context.store_calls.lookup(lambda: context.client.get_online_columns_async(
         request.features, request.service_name, request.entities, request.as_of))
     context.metrics.count_columns(answer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pyarrow.parquet as pq
 import pytest
@@ -46,6 +47,31 @@ def test_features_match_the_sdk(served):
         assert column["values"] == [row[j].value for row in sdk.values], ref
     risk = names.index("feat_merchant__risk_windows:transaction_count_30d")
     assert body["results"][risk]["statuses"] == ["present", "not_found"]
+
+
+@pytest.mark.parametrize("served", ["redis"], indirect=True)  # SQLite reads have no deadline
+def test_a_slow_first_plan_is_not_a_store_timeout(served, monkeypatch):
+    """Planning (a request-time view compiles its SQL and loads its lookups) is no store
+    wait: a first plan slower than the store deadline still answers 200, and the circuit
+    stays closed."""
+    from featureops.online.sdk import OnlineFeatureClient
+
+    project, client, settings, _ = served
+    build = OnlineFeatureClient._build_plan
+
+    def slow_build(self, *args, **kwargs):
+        time.sleep(0.4)
+        return build(self, *args, **kwargs)
+
+    monkeypatch.setattr(OnlineFeatureClient, "_build_plan", slow_build)
+    settings = settings.model_copy(update={"store_timeout_seconds": 0.1})
+    with TestClient(create_app(project, client=client, settings=settings, tokens=()),
+                    raise_server_exceptions=False) as http:
+        for _ in range(2):
+            response = http.post("/features", json={
+                "exposure": "fraud_detection_model", "as_of": AS_OF,
+                "entities": {"user_id": [42], "merchant_id": [7]}})
+            assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize(("body", "status", "message"), [
