@@ -68,7 +68,10 @@ def test_project_profile_and_package_entry(starter) -> None:
     project = _yaml(directory / "dbt_project.yml")
     assert project["name"] == project["profile"] == "shop_features"
     assert project["flags"]["send_anonymous_usage_stats"] is False
-    assert set(project["models"]) == {"shop_features"}
+    # +file_format: Spark tables as Parquet (other engines ignore it).
+    assert set(project["models"]) == {"shop_features", "+file_format"}
+    assert project["dispatch"] == [{"macro_namespace": "dbt", "search_order": [
+        "shop_features", "featureops", "dbt"]}]
     profile = _yaml(directory / "profiles.yml")["shop_features"]
     dev = profile["outputs"][profile["target"]]
     assert dev["type"] == "duckdb" and not Path(dev["path"]).is_absolute()
@@ -79,6 +82,9 @@ def test_project_profile_and_package_entry(starter) -> None:
     for key in ("host", "port", "user", "password", "dbname", "schema"):
         assert "env_var(" in str(postgres[key]), key
     assert "DBT_ENV_SECRET_" in postgres["password"]
+    spark = profile["outputs"]["spark"]
+    assert (spark["type"], spark["method"]) == ("spark", "session")
+    assert "FEATUREOPS_SPARK_DIR" in spark["server_side_parameters"]["spark.sql.warehouse.dir"]
     (entry,) = _yaml(directory / "packages.yml")["packages"]
     assert entry == {"local": str(package_dir())}
     assert _yaml(Path(entry["local"]) / "dbt_project.yml")["name"] == PACKAGE_NAME
