@@ -50,6 +50,9 @@ class StoreFacts:
     latency_p50_seconds: float | None = None  # bucket upper bounds ("at most")
     latency_p99_seconds: float | None = None
     write_qps: float | None = None  # pushes per second
+    #: Events/s the stream workers apply to the store: the streaming views' row rates in
+    #: the warehouse (each event of a windowed view is one row and one write).
+    stream_write_qps: float | None = None
     unknown: dict[str, str] = field(default_factory=dict)
 
 

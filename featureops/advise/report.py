@@ -6,7 +6,7 @@ the reason, and the numbers it would have given are ``unknown`` in the recommend
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +93,8 @@ def advise(project: Project, catalog: FeatureCatalog, settings: AdviseSettings,
         architecture = [rules.architecture(_view_facts(catalog, view, sources, settings),
                                            settings) for view in chosen]
         online = sorted(v.name for v in catalog.views.values() if v.spec.online)
-        store = rules.online_store(_store_facts(online, sources, _redis_prefix(catalog)),
+        facts = _store_facts(online, sources, _redis_prefix(catalog))
+        store = rules.online_store(_with_stream_writes(facts, catalog, sources, settings),
                                    settings)
         warehouse = rules.warehouse_engine(_warehouse_facts(project, sources), settings)
     finally:
@@ -264,6 +265,28 @@ def _store_facts(online: Iterable[str], sources: _Sources, redis_prefix: str) ->
     return StoreFacts(kind, tuple(sizes), read_qps=load.read_qps, write_qps=load.write_qps,
                       latency_p50_seconds=load.latency_p50_seconds,
                       latency_p99_seconds=load.latency_p99_seconds, unknown=dict(load.unknown))
+
+
+def _with_stream_writes(facts: StoreFacts, catalog: FeatureCatalog, sources: _Sources,
+                        settings: AdviseSettings) -> StoreFacts:
+    """The store's facts with the stream workers' writes: each event of an online streaming
+    view is one write, so their rate is the views' row rate in the warehouse."""
+    streaming = sorted((v for v in catalog.views.values()
+                        if v.spec.online and v.spec.streaming is not None),
+                       key=lambda v: v.name)
+    if not streaming:
+        return facts
+    unknown = dict(facts.unknown)
+    total = 0.0
+    for view in streaming:
+        why: dict[str, str] = {}
+        rate, _ = _row_profile(view, sources, settings, why)
+        if rate is None:
+            unknown["stream_write_qps"] = (f"{view.name}: "
+                                           + why.get("rows_per_second", "not measured"))
+            return replace(facts, unknown=unknown)
+        total += rate
+    return replace(facts, stream_write_qps=total)
 
 
 def _warehouse_facts(project: Project, sources: _Sources) -> WarehouseFacts:

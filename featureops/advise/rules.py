@@ -148,6 +148,7 @@ def online_store(facts: StoreFacts, thresholds: AdviseSettings) -> Recommendatio
     """SQLite, one Redis, a Redis Cluster (with shards) or offline only."""
     numbers: dict[str, Any] = {
         "store": facts.store, "read_qps": facts.read_qps, "write_qps": facts.write_qps,
+        "stream_write_qps": facts.stream_write_qps,
         "latency_p50_seconds_at_most": facts.latency_p50_seconds,
         "latency_p99_seconds_at_most": facts.latency_p99_seconds}
     unknown = dict(facts.unknown)
@@ -182,9 +183,14 @@ def online_store(facts: StoreFacts, thresholds: AdviseSettings) -> Recommendatio
     if facts.write_qps is not None and facts.write_qps > thresholds.sqlite_max_write_qps:
         over.append(f"{facts.write_qps:,.0f} pushes/s (over "
                     f"{thresholds.sqlite_max_write_qps:,.0f})")
+    stream = facts.stream_write_qps
+    if stream is not None and stream > thresholds.sqlite_max_stream_qps:
+        over.append(f"{stream:,.0f} stream events/s (over "
+                    f"{thresholds.sqlite_max_stream_qps:,.0f})")
     to_redis = (f"records over {bytes_text(thresholds.sqlite_max_bytes)}, reads over "
-                f"{thresholds.sqlite_max_read_qps:,.0f}/s or pushes over "
-                f"{thresholds.sqlite_max_write_qps:,.0f}/s (then Redis)")
+                f"{thresholds.sqlite_max_read_qps:,.0f}/s, pushes over "
+                f"{thresholds.sqlite_max_write_qps:,.0f}/s or stream events over "
+                f"{thresholds.sqlite_max_stream_qps:,.0f}/s (then Redis)")
     if not over:
         numbers["headroom"] = 1 - data_bytes / thresholds.sqlite_max_bytes
         return make(SQLITE, "online_store.sqlite_fits",
@@ -203,6 +209,7 @@ def online_store(facts: StoreFacts, thresholds: AdviseSettings) -> Recommendatio
                  f"{thresholds.redis_fragmentation:g} allocator overhead), "
                  f"{numbers['headroom']:.0%} headroom on {shards} node(s) of "
                  f"{bytes_text(thresholds.redis_node_bytes)}")
+    projected += _full_run_warning(views, usable, thresholds, numbers)
     if shards == 1:
         return make(REDIS, "online_store.single_redis",
                     f"SQLite is outgrown ({why}); {load}; {projected}",
@@ -241,6 +248,22 @@ def _sizes(facts: StoreFacts, thresholds: AdviseSettings
     return views, data_total, redis_total
 
 
+def _full_run_warning(views: list[dict[str, Any]], usable: float,
+                      thresholds: AdviseSettings, numbers: dict[str, Any]) -> str:
+    """A full run writes a view's new version beside the old one, and a view is one hash
+    slot (ADR 0028): twice the largest view must fit one node, whatever the shard count."""
+    largest = max(views, key=lambda v: v["projected_redis_bytes"])
+    peak = 2 * largest["projected_redis_bytes"]
+    numbers["largest_view_full_run_bytes"] = peak
+    if peak <= usable:
+        return ""
+    needed = peak / (1 - thresholds.redis_headroom)
+    numbers["node_bytes_needed"] = needed
+    return (f"; but {largest['view']} takes {bytes_text(peak)} on one node during a full "
+            f"run (old and new version; a view is never split across nodes), over a node's "
+            f"usable {bytes_text(usable)}: nodes of at least {bytes_text(needed)}")
+
+
 def _load_text(facts: StoreFacts) -> str:
     reads = ("read QPS unknown" if facts.read_qps is None
              else f"{facts.read_qps:,.1f} reads/s")
@@ -248,6 +271,8 @@ def _load_text(facts: StoreFacts) -> str:
         reads += f", p99 at most {seconds_text(facts.latency_p99_seconds)}"
     writes = ("push rate unknown" if facts.write_qps is None
               else f"{facts.write_qps:,.1f} pushes/s")
+    if facts.stream_write_qps is not None:
+        writes += f", {facts.stream_write_qps:,.1f} stream events/s"
     return f"{reads}, {writes}"
 
 

@@ -54,6 +54,10 @@ class AdviseSettings(BaseModel):
     sqlite_max_write_qps: float = Field(default=200, gt=0,
                                         description="Pushes per second SQLite's single writer "
                                                     "takes without blocking.")
+    sqlite_max_stream_qps: float = Field(
+        default=5_000, gt=0, description="Stream events per second one SQLite file takes "
+        "(workers apply them in batches, one transaction each: benchmarks/bench_stream.py "
+        "measured 20k/s for one worker; half of that, and half again for other writers).")
     redis_node_bytes: int = Field(default=16 * GIB, gt=0,
                                   description="maxmemory of one Redis node.")
     redis_headroom: float = Field(default=0.3, ge=0, lt=1,

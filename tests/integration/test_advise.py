@@ -107,6 +107,8 @@ def test_quoted_numbers_match_independent_readings(project, duckdb_build, capsys
     assert spend["rows_per_second"] == pytest.approx(
         rows / (newest - start).total_seconds(), rel=1e-5)
     store = report["online_store"]["numbers"]
+    # the example's one streaming view: each of its events is one stream write
+    assert store["stream_write_qps"] == pytest.approx(spend["rows_per_second"], rel=1e-12)
     sizes = {v["view"]: v for v in store["views"]}
     assert sizes[SPEND]["entities"] == users
     db = apsw.Connection(str(project.project_dir / "online.db"), flags=apsw.SQLITE_OPEN_READONLY)

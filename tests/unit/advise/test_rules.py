@@ -165,6 +165,32 @@ def test_sqlite_max_write_qps(qps: float, choice: str) -> None:
     assert online_store(StoreFacts("sqlite", sizes(1000), write_qps=qps), T).choice == choice
 
 
+@pytest.mark.parametrize(("stream", "choice"), [(5000.0, "sqlite"), (5000.5, "redis")])
+def test_sqlite_max_stream_qps(stream: float, choice: str) -> None:
+    # stream events are applied in batches: a threshold of their own, beside the pushes'
+    result = online_store(StoreFacts("sqlite", sizes(1000), write_qps=199.0,
+                                     stream_write_qps=stream), T)
+    assert result.choice == choice
+    assert result.numbers["stream_write_qps"] == stream
+    assert f"{stream:,.1f} stream events/s" in result.reason
+
+
+@pytest.mark.parametrize(("extra", "warned"), [(0, False), (1, True)])
+def test_twice_the_largest_view_must_fit_one_node(extra: int, warned: bool) -> None:
+    # a full run writes the view's new version beside the old one on the view's node
+    usable = 16 * GIB * 0.7
+    per_key = (100 + 64) * 1.2
+    entities = math.floor(usable / 2 / per_key) + extra
+    result = online_store(StoreFacts("redis", sizes(entities), read_qps=5000.0), T)
+    assert result.numbers["largest_view_full_run_bytes"] == pytest.approx(
+        2 * entities * per_key)
+    assert ("during a full run" in result.reason) == warned
+    assert ("node_bytes_needed" in result.numbers) == warned
+    if warned:
+        assert result.numbers["node_bytes_needed"] == pytest.approx(
+            2 * entities * per_key / 0.7)
+
+
 def test_redis_projection_adds_key_name_overhead_and_fragmentation() -> None:
     size = ViewSize("v", 1000, 36.0, None, redis_key_bytes=40)
     result = online_store(StoreFacts("sqlite", (size,), read_qps=5000.0), T)
