@@ -92,13 +92,17 @@
 
     {%- if ts %}
 
+    {#- Constant rows are VALUES lists, never unions of one-row selects: a
+        union branch per row makes the plan grow with the columns and buckets,
+        which Spark's planner takes minutes over. #}
     {{ prefix }}__buckets as (
-        {% for bounds in buckets %}
-        select
-            {{ featureops.timestamp_literal(bounds[0]) }} as bucket_start,
-            {{ featureops.timestamp_literal(bounds[1]) }} as bucket_end
-        {% if not loop.last %}union all{% endif %}
-        {%- endfor %}
+        select bucket_values.bucket_start, bucket_values.bucket_end
+        from (values
+            {%- for bounds in buckets %}
+            ({{ featureops.timestamp_literal(bounds[0]) }}, {{ featureops.timestamp_literal(bounds[1]) }})
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        ) as bucket_values (bucket_start, bucket_end)
     ),
 
     {{ prefix }}__rows as (
@@ -144,14 +148,16 @@
 
     {{ prefix }}__metric_list as (
         {%- set metric_index = namespace(value=1) %}
-        select 1 as metric_index, null as column_name, 'row_count' as metric_name
+        select metric_values.metric_index, metric_values.column_name, metric_values.metric_name
+        from (values
+            (1, null, 'row_count')
         {%- for column in settings.columns %}
             {%- for metric, expression in featureops._column_metric_expressions(column, loop.index).items() %}
-                {%- set metric_index.value = metric_index.value + 1 %}
-        union all
-        select {{ metric_index.value }}, {{ featureops.quote_string(column.name) }}, '{{ metric }}'
+                {%- set metric_index.value = metric_index.value + 1 %},
+            ({{ metric_index.value }}, {{ featureops.quote_string(column.name) }}, '{{ metric }}')
             {%- endfor %}
         {%- endfor %}
+        ) as metric_values (metric_index, column_name, metric_name)
     ),
 
     {{ prefix }}__metrics as (
@@ -198,14 +204,18 @@
             cast({{ settings.sla_seconds }} as {{ featureops.type_double() }}), null
             {%- endif %}
         {%- endif %}
-        {%- for column in settings.columns %}
         union all
         select
-            {{ model }}, {{ featureops.quote_string(column.name) }}, 'data_type', 'build',
+            {{ model }}, data_types.column_name, 'data_type', 'build',
             {{ build_bucket }}, {{ build_bucket }},
-            cast({{ loop.index }} as {{ featureops.type_double() }}),
-            {{ featureops.quote_string(column.data_type) }}
+            cast(data_types.column_position as {{ featureops.type_double() }}),
+            data_types.data_type
+        from (values
+        {%- for column in settings.columns %}
+            ({{ featureops.quote_string(column.name) }}, {{ loop.index }}, {{ featureops.quote_string(column.data_type) }})
+            {{- ',' if not loop.last }}
         {%- endfor %}
+        ) as data_types (column_name, column_position, data_type)
     )
 {%- endmacro %}
 
