@@ -113,11 +113,10 @@ class SparkSessionEngine(Engine):
             raise WarehouseError(f"{self.describe()}: {first_line(error)}") from None
 
     def register(self, name: str, table: pa.Table) -> None:
-        """The table as a temporary view of this engine's session. Naive timestamps are
-        UTC instants here, as in the other engines (Spark would read them in the session's
-        zone, which is UTC too, but says so only by convention)."""
+        """The table as a temporary view of this engine's session (types: _spark_ready).
+        Naive timestamps are UTC instants here, as in the other engines."""
         try:
-            frame = self.session.createDataFrame(_utc_timestamps(table))
+            frame = self.session.createDataFrame(_spark_ready(table))
             frame.createOrReplaceTempView(name)
         except Exception as error:
             raise WarehouseError(f"{self.describe()}: uploading {name}: {first_line(error)}"
@@ -165,9 +164,24 @@ def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
                                       schema=schema)
 
 
-def _utc_timestamps(table: pa.Table) -> pa.Table:
+_SIGNED = {8: pa.int16(), 16: pa.int32(), 32: pa.int64(), 64: pa.int64()}
+
+
+def _spark_ready(table: pa.Table) -> pa.Table:
+    """Types Spark takes from Arrow: naive timestamps as UTC instants; unsigned integers
+    (which Spark has not) as signed ones wide enough (a uint64 above 2^63 is an error)."""
     for index, field in enumerate(table.schema):
-        if pa.types.is_timestamp(field.type) and field.type.tz is None:
-            stamp = pa.timestamp(field.type.unit, tz="UTC")
-            table = table.set_column(index, field.name, table.column(index).cast(stamp))
+        kind = field.type
+        if pa.types.is_timestamp(kind) and kind.tz is None:
+            wanted = pa.timestamp(kind.unit, tz="UTC")
+        elif pa.types.is_unsigned_integer(kind):
+            wanted = _SIGNED[kind.bit_width]
+        else:
+            continue
+        try:
+            column = table.column(index).cast(wanted)
+        except pa.ArrowInvalid:
+            raise WarehouseError(f"column '{field.name}' has {kind} values beyond {wanted}, "
+                                 "which Spark cannot hold") from None
+        table = table.set_column(index, field.name, column)
     return table

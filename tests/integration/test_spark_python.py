@@ -8,6 +8,7 @@ PySpark is missing; a failure under FEATUREOPS_REQUIRE_SERVICES=1.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 
 from featureops.catalog import FeatureCatalog
+from featureops.cli import run
 from featureops.engines import Engine, WarehouseError, open_engine
 from featureops.engines.base import quote_spark
 from featureops.offline.macros import MacroRenderer
@@ -238,3 +240,61 @@ def test_materialize_from_spark_serves_what_duckdb_serves(spark_project, duckdb_
             for ref, (value, at, status) in want.items():
                 assert (got[ref][2], got[ref][1]) == (status, at), ref
                 assert same_value(got[ref][0], value), (ref, got[ref][0], value)
+
+
+@pytest.fixture(scope="module")
+def spark_cli(spark_project: Project, spark_build, tmp_path_factory) -> list[str]:
+    """CLI options for the Spark build, with the online store in a private folder."""
+    folder = tmp_path_factory.mktemp("spark_cli")
+    (folder / "dbt_project.yml").write_text("name: fraud_example\nprofile: fraud_example\n")
+    (folder / "featureops.yml").write_text(
+        f"online_store:\n  type: sqlite\n  path: {folder / 'online.db'}\n")
+    return ["--project-dir", str(folder), "--manifest", str(spark_build.manifest_path),
+            "--profiles-dir", str(spark_build.project_dir)]
+
+
+def duckdb_scalar(duckdb_build, sql: str) -> Any:
+    import duckdb
+
+    with duckdb.connect(str(duckdb_build.duckdb_path), read_only=True) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def test_cli_training_set_and_leakage_on_spark(spark_cli, spark_build, tmp_path, capsys) -> None:
+    out = tmp_path / "fraud.parquet"
+    assert run(["training-set", *spark_cli, "--spine", TRAINING_SPINE, "--exposure", EXPOSURE,
+                "--timestamp-column", "event_at", "--full-feature-names",
+                "--out", str(out)]) == 0
+    assert "rows x 36 columns" in capsys.readouterr().out
+    # The model dbt built on Spark and the file pass every leakage check, as on DuckDB.
+    assert run(["leakage", *spark_cli, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["findings"] == [] and report["training_sets"]
+    assert run(["leakage", *spark_cli, "--training-set", str(out)]) == 0
+
+
+def test_cli_materialize_consistency_sla_scaffold_on_spark(spark_cli, duckdb_build,
+                                                           capsys) -> None:
+    view = "feat_user__profile"
+    assert run(["materialize", *spark_cli, "--select", view, "--end-time", "2026-11-01",
+                "--quiet", "--batch-size", "500"]) == 0
+    capsys.readouterr()
+    assert run(["consistency", *spark_cli, "--select", view, "--sample", "200"]) == 0
+    assert view in capsys.readouterr().out
+    # The data ends on 2026-11-01: freshness is violated (exit 1), measured on Spark.
+    assert run(["sla", *spark_cli, "--json"]) == 1
+    newest = duckdb_scalar(duckdb_build, f"select max(event_at) from {view}")
+    assert newest.isoformat() in capsys.readouterr().out
+    assert run(["contracts", "scaffold", *spark_cli, "int_transactions__enriched"]) == 0
+    rows = duckdb_scalar(duckdb_build, "select count(*) from int_transactions__enriched")
+    scaffold = capsys.readouterr().out
+    assert f"({rows:,} rows)" in scaffold and "Spark session warehouse" in scaffold
+    assert "- name: transaction_id" in scaffold and "type: not_null" in scaffold
+
+
+def test_cli_monitor_reads_the_spark_build(spark_cli, spark_build, capsys) -> None:
+    code = run(["monitor", *spark_cli, "--run-results",
+                str(spark_build.target_dir / "run_results.json"), "--json"])
+    output = capsys.readouterr()
+    assert code in (0, 1), output.err
+    assert "feat_user__spend_windows" in output.out

@@ -243,45 +243,46 @@ order by {{ order_by }}
 
 {#-
     Spark: no ASOF JOIN, and a lateral join per spine row does not scale. For
-    each view in turn, the spine rows (carried whole as one struct, with the
-    matches found so far) and the view's rows are merged per entity in time
-    order, and a running max_by over the view rows keeps the payload (features
-    and timestamp) of the greatest (timestamp, created) candidate seen. View
-    rows sort before spine rows at equal times (after them when exclusive).
-    With exclude_created_after a view row becomes a candidate when both its
-    timestamp and its created timestamp have passed: it is placed at the later
-    of the two, a created time counting as reached at the spine time itself.
-    The ttl is applied to the match, as on DuckDB: if the latest candidate is
-    too old, every older one is too. No join: one sort per view.
+    each view, the spine's distinct (entity, time) pairs and the view's rows
+    are merged per entity in time order, and running max_by aggregates over
+    the view rows keep each feature (and the timestamp) of the greatest
+    (timestamp, created) candidate seen: one sort per view. View rows sort
+    before spine rows at equal times (after them when exclusive). With
+    exclude_created_after a view row becomes a candidate once both its
+    timestamp and its created timestamp have passed: it is placed at the
+    later of the two, a created time counting as reached at the spine time
+    itself. The matches are joined back to the spine on (entity, time), so
+    its columns come out as they went in (and column lineage can follow
+    them); the ttl is applied to the match, as on DuckDB.
 -#}
 {% macro spark__point_in_time_join(spine, timestamp, views, spine_columns, order_by,
                                    exclusive, exclude_created_after) %}
     {%- set view_side = 2 if exclusive else 0 %}
+    {%- set spine_ts = '__fo_spine.' ~ adapter.quote(timestamp) %}
 with
-
-__fo_step_0 as (
-    select struct(__fo_spine.*) as __fo_record
-    from {{ spine }} as __fo_spine
-)
     {%- for view in views %}
         {%- set i = loop.index %}
         {%- set created = view.created_timestamp %}
-        {%- set by_created = exclude_created_after and created %},
+        {%- set by_created = exclude_created_after and created %}
 
 __fo_events_{{ i }} as (
-    select
+    select distinct
         {%- for entity in view.entities %}
-        __fo_record.{{ adapter.quote(entity) }} as __fo_key_{{ loop.index }},
+        __fo_spine.{{ adapter.quote(entity) }} as __fo_key_{{ loop.index }},
         {%- endfor %}
-        __fo_record.{{ adapter.quote(timestamp) }} as __fo_at,
+        {{ spine_ts }} as __fo_at,
         1 as __fo_side,
         null as __fo_order,
-        null as __fo_payload,
-        {%- for earlier in range(1, i) %}
-        __fo_found_{{ earlier }},
+        null as __fo_timestamp
+        {%- for feature in view.features %},
+        null as {{ adapter.quote(feature.alias) }}
         {%- endfor %}
-        __fo_record
-    from __fo_step_{{ i - 1 }}
+    from {{ spine }} as __fo_spine
+    where
+        {%- for entity in view.entities %}
+        __fo_spine.{{ adapter.quote(entity) }} is not null and
+        {%- endfor %}
+        {{ spine_ts }} is not null
     union all
     select
         {%- for entity in view.entities %}
@@ -303,16 +304,10 @@ __fo_events_{{ i }} as (
             't', {{ adapter.quote(view.timestamp) }},
             'c', {{ adapter.quote(created) if created else 'null' }}
         ),
-        named_struct(
-            '__fo_timestamp', {{ adapter.quote(view.timestamp) }}
-            {%- for feature in view.features %},
-            '{{ feature.alias | replace("\\", "\\\\") | replace("'", "\\'") }}', {{ adapter.quote(feature.column) }}
-            {%- endfor %}
-        ),
-        {%- for earlier in range(1, i) %}
-        null,
+        {{ adapter.quote(view.timestamp) }}
+        {%- for feature in view.features %},
+        {{ adapter.quote(feature.column) }}
         {%- endfor %}
-        null
     from {{ view.relation }}
     where
         {%- for entity in view.entities %}
@@ -324,41 +319,46 @@ __fo_events_{{ i }} as (
         {{ adapter.quote(view.timestamp) }} is not null
 ),
 
-__fo_step_{{ i }} as (
-    select
-        {%- for earlier in range(1, i) %}
-        __fo_found_{{ earlier }},
-        {%- endfor %}
-        __fo_record,
-        __fo_found_{{ i }}
-    from (
+__fo_match_{{ i }} as (
+    select * from (
         select
-            *,
-            max_by(__fo_payload, __fo_order) over (
-                partition by
-                {%- for entity in view.entities %}
-                    __fo_key_{{ loop.index }}{% if not loop.last %},{% endif %}
-                {%- endfor %}
-                order by __fo_at, __fo_side
-                rows between unbounded preceding and current row
-            ) as __fo_found_{{ i }}
+            {%- for entity in view.entities %}
+            __fo_key_{{ loop.index }},
+            {%- endfor %}
+            __fo_at,
+            __fo_side,
+            max_by(__fo_timestamp, __fo_order) over __fo_seen as __fo_timestamp
+            {%- for feature in view.features %},
+            max_by({{ adapter.quote(feature.alias) }}, __fo_order) over __fo_seen
+                as {{ adapter.quote(feature.alias) }}
+            {%- endfor %}
         from __fo_events_{{ i }}
+        window __fo_seen as (
+            partition by
+            {%- for entity in view.entities %}
+                __fo_key_{{ loop.index }}{% if not loop.last %},{% endif %}
+            {%- endfor %}
+            order by __fo_at, __fo_side
+            rows between unbounded preceding and current row
+        )
     ) as __fo_merged
     where __fo_side = 1
-)
+){% if not loop.last %},{% endif %}
     {%- endfor %}
 
 select
     {{ featureops._spine_select(spine_columns) }}
-    {{- featureops._features_within_ttl(views, '__fo_spine.' ~ adapter.quote(timestamp), '__fo_found_') }}
-from (
-    select
-        __fo_record.*
-        {%- for view in views %},
-        __fo_found_{{ loop.index }}
+    {{- featureops._features_within_ttl(views, spine_ts, '__fo_match_') }}
+from {{ spine }} as __fo_spine
+    {%- for view in views %}
+        {%- set matched = '__fo_match_' ~ loop.index %}
+left join {{ matched }}
+    on
+        {%- for entity in view.entities %}
+        __fo_spine.{{ adapter.quote(entity) }} = {{ matched }}.__fo_key_{{ loop.index }} and
         {%- endfor %}
-    from __fo_step_{{ views | length }}
-) as __fo_spine
+        {{ spine_ts }} = {{ matched }}.__fo_at
+    {%- endfor %}
     {%- if order_by %}
 order by {{ order_by }}
     {%- endif %}
