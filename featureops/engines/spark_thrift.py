@@ -61,8 +61,15 @@ class SparkThriftEngine(Engine):
             cursor.execute(sql)
         except Exception as error:
             cursor.close()
-            raise WarehouseError(f"{self.describe()}: {first_line(error)}") from None
+            raise WarehouseError(f"{self.describe()}: {_message(error)}") from None
         return cursor
+
+    def _rows(self, sql: str) -> list[tuple[Any, ...]]:
+        cursor = self._cursor(sql)
+        try:
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
 
     def schema(self, sql: str) -> pa.Schema:
         return pa.schema([pa.field(name, arrow_type(kind))
@@ -70,11 +77,8 @@ class SparkThriftEngine(Engine):
 
     def _described(self, sql: str) -> list[tuple[str, str]]:
         """(name, Spark type) of a query's columns, from the plan (no rows read)."""
-        cursor = self._cursor(f"describe query {sql}")
-        try:
-            return [(str(name), str(kind)) for name, kind, *_ in cursor.fetchall()]
-        finally:
-            cursor.close()
+        return [(str(name), str(kind)) for name, kind, *_ in
+                self._rows(f"describe query {sql}")]
 
     def batches(self, sql: str, batch_size: int) -> Iterator[pa.RecordBatch]:
         schema = self.schema(sql)
@@ -119,8 +123,7 @@ class SparkThriftEngine(Engine):
                          for row in zip(*columns, strict=True))
 
     def columns(self, schema: str, table: str) -> list[tuple[str, str]]:
-        exists = self.to_arrow(f"show tables in {quote_spark(schema)} like {sql_string(table)}")
-        if exists.num_rows == 0:
+        if not self._rows(f"show tables in {quote_spark(schema)} like {sql_string(table)}"):
             return []
         return [(name, kind) for name, kind in self._described(
             f"select * from {quote_spark(schema)}.{quote_spark(table)}")]
@@ -130,3 +133,11 @@ class SparkThriftEngine(Engine):
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _message(error: BaseException) -> str:
+    """The server's own message (PyHive's error holds the whole Thrift response, stack
+    included), first line, without the Thrift server's prefix."""
+    status = getattr(error.args[0] if error.args else None, "status", None)
+    text = getattr(status, "errorMessage", None) or first_line(error)
+    return first_line(Exception(text.removeprefix("Error running query: ")))

@@ -74,7 +74,10 @@ def literal(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else f"double('{value}')"
+        if math.isfinite(value):
+            return repr(value)
+        special = "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+        return f"double('{special}')"
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
