@@ -300,4 +300,6 @@ def test_cli_monitor_reads_the_spark_build(spark_cli, spark_build, capsys) -> No
                 str(spark_build.target_dir / "run_results.json"), "--json"])
     output = capsys.readouterr()
     assert code in (0, 1), output.err
+    summary = json.loads(output.out)
+    assert summary["tables"] and summary["parts"]["quality"] == "measured"
     assert "feat_user__spend_windows" in output.out
