@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 TIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f"]
 warehouse_option = click.option(
     "--warehouse", type=click.Path(dir_okay=False), default=None,
-    help="A DuckDB file dbt built [default: the selected dbt target's warehouse, DuckDB or "
-         "Postgres].")
+    help="A DuckDB file dbt built [default: the selected dbt target's warehouse: DuckDB, "
+         "Postgres or Spark].")
 select_option = click.option("--select", "-s", "select", multiple=True, metavar="VIEW",
                              help="Feature view to include (repeatable) [default: every online "
                                   "view].")

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 @project_options
 @click.option("--warehouse", type=click.Path(dir_okay=False), default=None,
               help="A DuckDB file dbt built [default: the selected dbt target's "
-                   "warehouse, DuckDB or Postgres].")
+                   "warehouse: DuckDB, Postgres or Spark].")
 @click.option("--metrics", default=None, metavar="URL|FILE",
               help="The feature server's /metrics (URL, or a saved Prometheus text file).")
 @click.option("--run-results", type=click.Path(dir_okay=False), default=None,

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
               help="Skip feature rows created after the prediction time (backfills).")
 @click.option("--warehouse", default=None, type=click.Path(dir_okay=False),
               help="A DuckDB file dbt built [default: the selected dbt target's "
-                   "warehouse, DuckDB or Postgres].")
+                   "warehouse: DuckDB, Postgres or Spark].")
 @click.option("--memory-limit", default=None, metavar="SIZE",
               help="DuckDB's memory budget (e.g. 4GB); it spills to disk beyond it "
                    "[default: a quarter of RAM, at most 2GB].")
@@ -143,7 +143,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
               show_default=True, help="Warn when |Pearson r| of a feature and a label exceeds it.")
 @click.option("--warehouse", default=None, type=click.Path(dir_okay=False),
               help="A DuckDB file dbt built [default: the selected dbt target's "
-                   "warehouse, DuckDB or Postgres].")
+                   "warehouse: DuckDB, Postgres or Spark].")
 @project_options
 @json_option
 def leakage(training_sets: tuple[str, ...], max_correlation: float, warehouse: str | None,
