@@ -58,7 +58,8 @@ def run_workers(project: Project, transport: str | None = None, sources: Sequenc
     return {"transport": settings.transport, "seconds": round(seconds, 3), "sources": [
         {"source": p.source.name, "received": p.stats.received, "applied": p.stats.applied,
          "duplicates": p.stats.duplicates, "too_late": p.stats.too_late,
-         "dead_letters": p.stats.dead_letters, "failed_batches": p.stats.failed_batches,
+         "deferred": p.stats.deferred, "dead_letters": p.stats.dead_letters,
+         "failed_batches": p.stats.failed_batches,
          "last_event_time": _iso(p.stats.last_event_time)} for p in pipelines]}
 
 

@@ -7,7 +7,14 @@ Order of effects per batch, which is what makes a crash harmless:
 2. ``state.apply`` per view: atomic and idempotent per event id (featureops.streaming.state);
 3. publish the batch's dead letters (invalid events, events the models dropped or fanned
    out, events too late for a view), confirmed by the log server;
-4. acknowledge every message of the batch.
+4. acknowledge every message of the batch, but for deferred too-late ones (below).
+
+A too-late verdict is final only once no earlier message of the log is still held by
+another worker: a dead worker's batch may hold the first publication of an event whose
+re-publication, later in the log, is judged first (and is too late at its own place). Such
+messages are left unacknowledged: they come back after ``ack_wait``, when the earlier
+messages have been applied, and are judged again (a duplicate then). The last delivery
+``max_deliveries`` allows is judged for good.
 
 A worker killed anywhere before 4 leaves its messages unacknowledged: the log hands them
 to a worker again after ``ack_wait`` and the state counts what it already has as
@@ -67,6 +74,7 @@ class SourceStats:
     duplicates: int = 0
     too_late: int = 0
     dead_letters: int = 0
+    deferred: int = 0          # too-late messages left for a later judgment (module doc)
     failed_batches: int = 0
     last_event_time: datetime | None = None
     last_error: str = ""
@@ -131,6 +139,15 @@ class BatchOutcome:
     too_late: int = 0
     dead: list[tuple[int, DeadLetter]] = field(default_factory=list)
     last_event_time: datetime | None = None
+    #: The message index of each too-late verdict (one per event and view).
+    late_messages: list[int] = field(default_factory=list)
+
+    def defer(self, indices: set[int]) -> None:
+        """Take the messages at ``indices`` out of this batch's results: they are neither
+        dead-lettered nor acknowledged, and are judged again when they come back."""
+        self.too_late -= sum(1 for index in self.late_messages if index in indices)
+        self.late_messages = [i for i in self.late_messages if i not in indices]
+        self.dead = [(index, letter) for index, letter in self.dead if index not in indices]
 
 
 def process_batch(pipeline: Pipeline, state: StreamState, deliveries: Sequence[Delivery],
@@ -177,6 +194,7 @@ def process_batch(pipeline: Pipeline, state: StreamState, deliveries: Sequence[D
             outcome.too_late += applied.too_late
             for event_id in applied.too_late_ids:
                 index = first_message[event_id]
+                outcome.late_messages.append(index)
                 outcome.dead.append((index, DeadLetter(
                     TOO_LATE, f"older than view '{view.name}' accepts (more than the "
                     f"allowed lateness, {view.allowed_lateness_micros // 1_000_000}s, "
@@ -242,12 +260,15 @@ class Worker:
 
     async def _finish(self, pipeline: Pipeline, transport: Transport,
                       deliveries: Sequence[Delivery], outcome: BatchOutcome) -> None:
+        deferred = await self._deferred(transport, deliveries, outcome)
+        outcome.defer(deferred)
         if outcome.dead:
             await transport.dead_letter([
                 letter.to_json(pipeline.source.name, deliveries[index].position)
                 for index, letter in outcome.dead])
-        await transport.ack(deliveries)
+        await transport.ack([d for i, d in enumerate(deliveries) if i not in deferred])
         stats = pipeline.stats
+        stats.deferred += len(deferred)
         stats.applied += outcome.applied
         stats.duplicates += outcome.duplicates
         stats.too_late += outcome.too_late
@@ -255,6 +276,21 @@ class Worker:
         if outcome.last_event_time is not None and (
                 stats.last_event_time is None or outcome.last_event_time > stats.last_event_time):
             stats.last_event_time = outcome.last_event_time
+
+
+    async def _deferred(self, transport: Transport, deliveries: Sequence[Delivery],
+                        outcome: BatchOutcome) -> set[int]:
+        """The too-late messages whose verdict must wait (the module's docstring): an
+        earlier message of the log is held unacknowledged by another worker."""
+        limit = self.settings.max_deliveries
+        candidates = {index for index in outcome.late_messages
+                      if not limit or deliveries[index].delivered < limit}
+        if not candidates:
+            return set()
+        earliest = await transport.earliest_unacked(deliveries)
+        if earliest is None:
+            return set()
+        return {index for index in candidates if deliveries[index].log_position > earliest}
 
 
 def _idle(lag: Lag) -> bool:

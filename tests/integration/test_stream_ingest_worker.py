@@ -24,7 +24,12 @@ from featureops.streaming.events import encode_event
 from featureops.streaming.runner import _views
 from featureops.streaming.state import EVENT_ID_COLUMN, event_rows, open_state
 from featureops.streaming.worker import Worker
-from tests.integration.stream_support import drop_log, started_worker, stream_project
+from tests.integration.stream_support import (
+    drop_log,
+    source_log,
+    started_worker,
+    stream_project,
+)
 from tests.services import require_nats, require_redis
 
 pytestmark = pytest.mark.slow
@@ -176,5 +181,40 @@ def test_a_worker_killed_after_applying_loses_and_doubles_nothing(stream_env, du
     # events were duplicates; every event was counted once by one of the two workers
     assert dying.last_applied > 0 and stats.duplicates >= dying.last_applied
     assert dying.applied + stats.applied == expected.num_rows
+    stored, oracle = _stored(project, expected)
+    assert stored == oracle
+
+
+async def _held_by_a_dead_worker(project: Project, payloads: list[bytes]) -> None:
+    """Publish, then take the first message with a consumer of the group that never
+    acknowledges it (a worker that died holding it)."""
+    async with source_log(project) as transport:
+        await transport.publish(payloads)
+        held = await transport.fetch(1, 5)
+        assert len(held) == 1 and held[0].data == payloads[0]
+
+
+def test_a_republication_judged_before_its_held_original_is_no_dead_letter(
+        stream_env, duckdb_build, capsys):
+    """Event X, then events more than the allowed lateness (5 min) newer, then X published
+    again. A dead worker holds X: the running worker meets the re-publication first, which
+    at its own place in the log is too late; the verdict waits until X is back and applied,
+    and the re-publication is then a duplicate, not a dead letter (a found bug: it was
+    dead-lettered as too late although X counted)."""
+    _, args, project = stream_env
+    raw, _ = _slice(duckdb_build)
+    first = raw[0]["event_at"]
+    newer = next(i for i, row in enumerate(raw)
+                 if (row["event_at"] - first).total_seconds() > 600)
+    events = raw[:newer + 1]
+    payloads = [encode_event(row) for row in events]
+    asyncio.run(_held_by_a_dead_worker(project, [*payloads, payloads[0]]))
+
+    assert run(["stream", "run", *args, "--until-idle", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)["sources"][0]
+    expected = _expected(duckdb_build, events)
+    assert (summary["too_late"], summary["dead_letters"]) == (0, 0)
+    assert summary["applied"] == expected.num_rows == len(events)
+    assert summary["duplicates"] == 1 and summary["deferred"] >= 1
     stored, oracle = _stored(project, expected)
     assert stored == oracle

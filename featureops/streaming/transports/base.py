@@ -86,6 +86,12 @@ class Transport(ABC):
         has them (a lost ack only means a redelivery, which the state ignores)."""
 
     @abstractmethod
+    async def earliest_unacked(self, own: Sequence[Delivery]) -> int | None:
+        """The log position of the earliest message the group has handed out and nobody
+        has acknowledged, other than ``own`` (or a lower bound of it where the server
+        tells no more); None when there is none."""
+
+    @abstractmethod
     async def dead_letter(self, records: Sequence[bytes]) -> None:
         """Publish dead-letter records, confirmed by the server, before their messages are
         acknowledged."""

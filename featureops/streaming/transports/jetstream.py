@@ -122,6 +122,20 @@ class JetStreamTransport(Transport):
             raise TransportError(f"{self.describe()}: ack failed: "
                                  f"{first_line(error) or type(error).__name__}") from None
 
+    async def earliest_unacked(self, own: Sequence[Delivery]) -> int | None:
+        from nats.errors import Error as NatsError
+
+        try:
+            consumer = await self._js.consumer_info(self.stream, self.durable)
+        except (asyncio.TimeoutError, NatsError) as error:
+            raise TransportError(f"{self.describe()}: cannot read the consumer's state: "
+                                 f"{first_line(error) or type(error).__name__}") from None
+        # JetStream tells how many are held and the ack floor, not which: when others hold
+        # some, the earliest can be right after the floor
+        if consumer.num_ack_pending <= len(own):
+            return None
+        return (consumer.ack_floor.stream_seq if consumer.ack_floor else 0) + 1
+
     async def _publish(self, subject: str, payloads: Sequence[bytes]) -> None:
         from nats.errors import Error as NatsError
 

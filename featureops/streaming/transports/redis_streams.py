@@ -103,6 +103,19 @@ class RedisStreamsTransport(Transport):
         except RedisError as error:
             raise TransportError(f"{self.describe()}: ack failed: {first_line(error)}") from None
 
+    async def earliest_unacked(self, own: Sequence[Delivery]) -> int | None:
+        RedisError = _errors()[0]  # noqa: N806
+
+        mine = {_text(d.handle) for d in own}
+        try:  # the group's pending entries in log order: the first not ours, if any
+            entries = await self._redis.xpending_range(
+                self.key, self.group_name, min="-", max="+", count=len(mine) + 1)
+        except RedisError as error:
+            raise TransportError(f"{self.describe()}: XPENDING failed: "
+                                 f"{first_line(error)}") from None
+        return next((log_position(e["message_id"]) for e in entries
+                     if _text(e["message_id"]) not in mine), None)
+
     async def _add(self, key: str, payloads: Sequence[bytes]) -> None:
         RedisError = _errors()[0]  # noqa: N806
 
