@@ -21,12 +21,19 @@
     {%- endfor %}
 {% endtest %}
 
+{#-
+    One join per group (below); its rows carry every column of the group side by
+    side, so each column's verdict is computed there and the columns are then
+    unpivoted by a cross join with their numbers. (A union branch per column
+    would make engines that inline CTEs, Spark, redo the join per column.)
+-#}
 {% macro window_leakage_sql(view_node) %}
     {%- set groups = featureops._window_groups(view_node) -%}
     {%- if not groups -%}
         {{- return(featureops._no_leakage_rows()) -}}
     {%- endif -%}
     {%- set spec = featureops._featureops_block(view_node) -%}
+    {%- set text = dbt.type_string() -%}
     select * from (
         with
     {%- for group in groups %}
@@ -36,48 +43,82 @@
     {%- endfor %}
     {%- for group in groups %}
         {%- set group_loop = loop %}
-        {%- for column in group.columns %}
         select
             {{ featureops._sql_literal(view_node.name) }} as model_name,
-            {{ featureops._sql_literal(column.name) }} as column_name,
-            case
-                {%- if group.available_at %}
-                when {{ featureops._window_value_matches(
-                    column.aggregate, 'stored', 'unavailable') }}
-                    then {{ featureops._sql_literal(
-                        'counts ' ~ group.source ~ ' rows before their ' ~ group.available_at
-                        ~ ': labels that arrive after the prediction time') }}
-                {%- endif %}
-                when {{ featureops._window_value_matches(
-                    column.aggregate, 'stored', 'with_event') }}
-                    then {{ featureops._sql_literal(
-                        'the ' ~ column.window ~ ' window takes in the event itself'
-                        ~ ' (source rows at the feature timestamp)') }}
-                else {{ featureops._sql_literal(
-                    'differs from ' ~ column.aggregate ~ ' over [t - ' ~ column.window
-                    ~ ', t) of ' ~ group.source) }}
-            end as problem,
-            key_text || ' at ' || cast(feature_at as {{ dbt.type_string() }})
-            || ': stored ' || coalesce(cast(stored as {{ dbt.type_string() }}), 'null')
-            || ', recomputed ' || coalesce(cast(expected as {{ dbt.type_string() }}), 'null') as example
+            column_name,
+            problem,
+            key_text || ' at ' || cast(feature_at as {{ text }}) || detail as example
         from (
             select
                 key_text,
                 feature_at,
-                __fo_stored_{{ loop.index }} as stored,
-                __fo_expected_{{ loop.index }} as expected,
-                __fo_with_event_{{ loop.index }} as with_event,
-                __fo_unavailable_{{ loop.index }} as unavailable
-            from __fo_window_group_{{ group_loop.index }}
+                case __fo_column
+                {%- for column in group.columns %}
+                    when {{ loop.index }} then {{ featureops._sql_literal(column.name) }}
+                {%- endfor %}
+                end as column_name,
+                case __fo_column
+                {%- for column in group.columns %}
+                    when {{ loop.index }} then __fo_problem_{{ loop.index }}
+                {%- endfor %}
+                end as problem,
+                case __fo_column
+                {%- for column in group.columns %}
+                    when {{ loop.index }} then __fo_detail_{{ loop.index }}
+                {%- endfor %}
+                end as detail
+            from (
+                select
+                    key_text,
+                    feature_at
+                {%- for column in group.columns %},
+                    {{ featureops._window_column_problem(group, column, loop.index) }}
+                        as __fo_problem_{{ loop.index }},
+                    ': stored ' || coalesce(cast(__fo_stored_{{ loop.index }} as {{ text }}), 'null')
+                    || ', recomputed '
+                    || coalesce(cast(__fo_expected_{{ loop.index }} as {{ text }}), 'null')
+                        as __fo_detail_{{ loop.index }}
+                {%- endfor %}
+                from __fo_window_group_{{ group_loop.index }}
+            ) as verdicts
+            cross join (
+            {%- for column in group.columns %}
+                select {{ loop.index }} as __fo_column{% if not loop.last %} union all{% endif %}
+            {%- endfor %}
+            ) as window_columns
         ) as compared
-        where not {{ featureops._window_value_matches(column.aggregate, 'stored', 'expected') }}
-            {%- if not (group_loop.last and loop.last) %}
+        where problem is not null
+        {%- if not group_loop.last %}
         union all
-            {%- endif %}
-        {%- endfor %}
+        {%- endif %}
     {%- endfor %}
     ) as window_leakage
 {% endmacro %}
+
+{#- Why column number `index` of a group's recomputation fails, or null when it matches. -#}
+{% macro _window_column_problem(group, column, index) %}
+    {%- set stored = '__fo_stored_' ~ index -%}
+    case
+        when {{ featureops._window_value_matches(
+            column.aggregate, stored, '__fo_expected_' ~ index) }}
+            then null
+        {%- if group.available_at %}
+        when {{ featureops._window_value_matches(
+            column.aggregate, stored, '__fo_unavailable_' ~ index) }}
+            then {{ featureops._sql_literal(
+                'counts ' ~ group.source ~ ' rows before their ' ~ group.available_at
+                ~ ': labels that arrive after the prediction time') }}
+        {%- endif %}
+        when {{ featureops._window_value_matches(
+            column.aggregate, stored, '__fo_with_event_' ~ index) }}
+            then {{ featureops._sql_literal(
+                'the ' ~ column.window ~ ' window takes in the event itself'
+                ~ ' (source rows at the feature timestamp)') }}
+        else {{ featureops._sql_literal(
+            'differs from ' ~ column.aggregate ~ ' over [t - ' ~ column.window
+            ~ ', t) of ' ~ group.source) }}
+    end
+{%- endmacro %}
 
 {#-
     One pass over the source per group: per feature row and column, the
