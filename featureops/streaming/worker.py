@@ -136,16 +136,18 @@ class BatchOutcome:
 
     applied: int = 0
     duplicates: int = 0
-    too_late: int = 0
     dead: list[tuple[int, DeadLetter]] = field(default_factory=list)
     last_event_time: datetime | None = None
     #: The message index of each too-late verdict (one per event and view).
     late_messages: list[int] = field(default_factory=list)
 
+    @property
+    def too_late(self) -> int:
+        return len(self.late_messages)
+
     def defer(self, indices: set[int]) -> None:
         """Take the messages at ``indices`` out of this batch's results: they are neither
         dead-lettered nor acknowledged, and are judged again when they come back."""
-        self.too_late -= sum(1 for index in self.late_messages if index in indices)
         self.late_messages = [i for i in self.late_messages if i not in indices]
         self.dead = [(index, letter) for index, letter in self.dead if index not in indices]
 
@@ -191,7 +193,6 @@ def process_batch(pipeline: Pipeline, state: StreamState, deliveries: Sequence[D
             applied = state.apply(view, rows)
             outcome.applied += applied.applied
             outcome.duplicates += applied.duplicates
-            outcome.too_late += applied.too_late
             for event_id in applied.too_late_ids:
                 index = first_message[event_id]
                 outcome.late_messages.append(index)
@@ -276,7 +277,6 @@ class Worker:
         if outcome.last_event_time is not None and (
                 stats.last_event_time is None or outcome.last_event_time > stats.last_event_time):
             stats.last_event_time = outcome.last_event_time
-
 
     async def _deferred(self, transport: Transport, deliveries: Sequence[Delivery],
                         outcome: BatchOutcome) -> set[int]:
